@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // Two entries: the browser-safe losses ('.') and the Node-only teacher-logit cache ('./cache').
+  entry: ['src/index.ts', 'src/cache.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

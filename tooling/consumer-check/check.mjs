@@ -10,6 +10,8 @@
 //    (c) type-check a TypeScript file that names every export, under moduleResolution "node16"
 //        (as .mts and as .cts, so both the import and require conditions are checked) and
 //        "bundler". A package may add its own `test/consumer.ts` that uses its main API.
+// 4. Run the first ```ts example of every package README (the "example that runs") with tsx in
+//    that project, so README examples are tested against what npm users actually get.
 // Any failure exits non-zero. Pass `--keep` to leave the temp project for inspection.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -83,7 +85,9 @@ run(
     `@tensorflow/tfjs-core@${tfVersion}`,
     `@tensorflow/tfjs-layers@${tfVersion}`,
     `@tensorflow/tfjs-data@${tfVersion}`,
+    `@tensorflow/tfjs-backend-cpu@${tfVersion}`,
     'typescript@5.9.3',
+    'tsx@4',
     '@types/node@20',
   ],
   project,
@@ -168,6 +172,23 @@ for (const { name, ext, options } of typeRuns) {
   );
   check(`types under ${name} (${typeSources.length} files)`, () =>
     run(path.join(project, 'node_modules/.bin/tsc'), ['-p', `tsconfig.${name}.json`], project),
+  );
+}
+
+// README examples: the first ```ts block of each package README, run as an ES module.
+for (const { dir, manifest } of packages) {
+  const readme = fs.readFileSync(path.join(dir, 'README.md'), 'utf8');
+  const example = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (!example) continue;
+  const file = path.join(project, `readme_${manifest.name.split('/')[1]}.mts`);
+  fs.writeFileSync(file, example);
+  check(`README example of ${manifest.name} runs`, () =>
+    execFileSync(path.join(project, 'node_modules/.bin/tsx'), [file], {
+      cwd: project,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 180_000,
+    }),
   );
 }
 

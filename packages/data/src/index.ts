@@ -1,2 +1,25 @@
-// Nothing is exported yet: see the package README for what is planned.
-export {};
+// @crack/data: browser-safe and TensorFlow-free at import time. Codecs are in
+// @crack/data/image, file system and download helpers in @crack/data/node; toTfDataset loads
+// TensorFlow.js only when called.
+export { type AugmentOptions, augmentSample, randomTransform } from './augment/augment-sample.js';
+export {
+  type CropRect,
+  type Rotation,
+  type SampleTransform,
+  transformSample,
+} from './augment/transform-sample.js';
+export { CFD_IDS, type FoldsFile, THESIS_CFD_FOLDS, thesisFoldsFile } from './cfd/cfd-folds.js';
+export { CFD_BASE_URL } from './cfd/cfd-source.js';
+export { type DecodedSeg, type DecodeSegOptions, decodeSeg } from './cfd/decode-seg.js';
+export type { DecodedImage } from './image/decoded-image.js';
+export { mixSeed, mulberry32, type Random } from './random.js';
+export { assertSample, binarizeMask, type Sample, type SampleSource } from './sample.js';
+export { type FoldSplit, foldSplit } from './split/fold-split.js';
+export { type KFoldOptions, kFold } from './split/k-fold.js';
+export {
+  type SyntheticCrackOptions,
+  type SyntheticCracksOptions,
+  syntheticCrack,
+  syntheticCracks,
+} from './synthetic/synthetic-cracks.js';
+export { type TfBatch, type TfDatasetOptions, toTfDataset } from './tf/to-tf-dataset.js';

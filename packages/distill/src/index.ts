@@ -1,2 +1,20 @@
-// Nothing is exported yet: see the package README for what is planned.
-export {};
+export type { DistillationLossOptions } from './distillation-loss';
+export { distillationLoss } from './distillation-loss';
+export {
+  decodeFloat16,
+  encodeFloat16,
+  float16BitsToFloat32,
+  float32ToFloat16Bits,
+} from './float16';
+export type { HintonDistillationOptions } from './hinton-distillation';
+export { hintonDistillation, hintonDistillationLoss } from './hinton-distillation';
+export type { LossFunction } from './loss-function';
+export type { UnpackedTargets } from './packed-targets';
+export { PACKED_TARGET_CHANNELS, packTargets, unpackTargets } from './packed-targets';
+export type { SigmoidDistillationOptions } from './sigmoid-distillation';
+export { sigmoidDistillation, sigmoidDistillationLoss } from './sigmoid-distillation';
+export type { WeightedSigmoidCrossEntropyOptions } from './weighted-sigmoid-cross-entropy';
+export {
+  weightedSigmoidCrossEntropy,
+  weightedSigmoidCrossEntropyLoss,
+} from './weighted-sigmoid-cross-entropy';

@@ -1,2 +1,17 @@
-// Nothing is exported yet: see the package README for what is planned.
-export {};
+// The `crack-metrics` command (bin/crack-metrics.js imports this file).
+import { runCli } from './cli/run';
+
+runCli(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `crack-metrics: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

@@ -1,2 +1,8 @@
-// Nothing is exported yet: see the package README for what is planned.
-export {};
+export { modelCost } from './cost/model-cost';
+export type {
+  CostFigures,
+  LayerCost,
+  LayerCostKind,
+  ModelCost,
+  ModelCostOptions,
+} from './cost/types';

@@ -1,2 +1,24 @@
-// Nothing is exported yet: see the package README for what is planned.
-export {};
+export {
+  aggregateScores,
+  aggregateSweeps,
+  type DatasetScores,
+  type OptimalThreshold,
+  type SweepSummary,
+} from './aggregate';
+export { type BinarizeOptions, binarize } from './binarize';
+export { type DistanceTransformOptions, squaredDistanceTransform } from './distance-transform';
+export { fromTensor, type TensorLike } from './from-tensor';
+export { ratiosFromCounts, scoresFromCounts } from './scores';
+export { type SweepCounts, thresholdSweep } from './sweep';
+export { type SweepCountsAtOptions, sweepCountsAt } from './sweep-counts-at';
+export { sweepThresholds } from './threshold-bins';
+export { tolerantScores } from './tolerant-match';
+export type {
+  Mask,
+  MatchCounts,
+  PixelData,
+  ProbabilityMap,
+  Ratios,
+  Scores,
+  ToleranceOptions,
+} from './types';

@@ -1,0 +1,32 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+/** One weight of a {@link Teacher}: a tfjs-layers `LayerVariable` fits. */
+export interface TeacherWeight {
+  readonly shape: ReadonlyArray<number | null>;
+  readonly dtype?: string;
+  /** The current value; never disposed by this package. */
+  read(): tf.Tensor;
+}
+
+/**
+ * The teacher network: anything with `predict` and an ordered `weights` list, such as a
+ * tfjs-layers `LayersModel`. `predict` maps normalised images `[b, h, w, 3]` to logits
+ * `[b, h', w', c]` (no sigmoid).
+ */
+export interface Teacher {
+  predict(images: tf.Tensor): tf.Tensor | tf.Tensor[];
+  readonly weights: ReadonlyArray<TeacherWeight>;
+}
+
+/**
+ * One training sample as the cache needs it; `@crack/data`'s `Sample` has these fields.
+ * `image.data` is row-major HWC RGB, 0..255.
+ */
+export interface CacheSample {
+  /** Unique key under which the logits are stored and read back. */
+  id: string;
+  image: { data: Uint8Array; width: number; height: number; channels: number };
+}
+
+/** Storage precision of cached logits. */
+export type TeacherLogitsDtype = 'float16' | 'float32';

@@ -1,0 +1,37 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LossFunction } from './loss-function';
+import { assertNonNegative } from './validate';
+
+/** Options for {@link distillationLoss}. */
+export interface DistillationLossOptions {
+  /** The loss on the labels, e.g. {@link weightedSigmoidCrossEntropy}(). Required. */
+  hard: LossFunction;
+  /** The distillation term, e.g. {@link sigmoidDistillation}(). Required. */
+  soft: LossFunction;
+  /** Weight of the soft term. Default 1, the thesis's plain sum. Must be finite and >= 0. */
+  softWeight?: number;
+}
+
+const NAME = 'distillationLoss';
+
+/**
+ * The total training loss of the thesis (eq 4-5), `l_total = l + l_d`, generalised to
+ * `hard(yTrue, yPred) + softWeight * soft(yTrue, yPred)`. Both terms receive the same `yTrue`,
+ * so use packed targets (see {@link packTargets}); the losses of this package read the part they
+ * need. The result is a loss for `model.compile({ loss })`.
+ *
+ * @example
+ * ```ts
+ * const loss = distillationLoss({ hard: weightedSigmoidCrossEntropy(), soft: sigmoidDistillation() });
+ * ```
+ */
+export function distillationLoss(options: DistillationLossOptions): LossFunction {
+  const { hard, soft, softWeight = 1 } = options ?? ({} as Partial<DistillationLossOptions>);
+  if (typeof hard !== 'function')
+    throw new TypeError(`${NAME}: hard must be a loss function (yTrue, yPred) => scalar`);
+  if (typeof soft !== 'function')
+    throw new TypeError(`${NAME}: soft must be a loss function (yTrue, yPred) => scalar`);
+  assertNonNegative(NAME, 'softWeight', softWeight);
+  return (yTrue, yPred) =>
+    tf.tidy(() => tf.add(hard(yTrue, yPred), tf.mul(soft(yTrue, yPred), softWeight)) as tf.Scalar);
+}

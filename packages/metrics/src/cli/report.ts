@@ -1,0 +1,94 @@
+import type { OptimalThreshold } from '../aggregate';
+import type { Ratios, Scores } from '../types';
+
+/** One evaluated image. */
+export interface ImageReport extends Scores {
+  /** The base name the files were matched by. */
+  name: string;
+  /** With --sweep: the image's best F1 over thresholds. */
+  bestF1?: number;
+}
+
+/** What `crack-metrics --json` prints. */
+export interface Report {
+  images: number;
+  tolerance: number;
+  /** With --sweep: the threshold `micro`, `macro` and `perImage` are computed at. */
+  threshold?: number;
+  micro: Scores;
+  macro: Ratios;
+  ods?: OptimalThreshold;
+  ois?: number;
+  ap?: number;
+  /** With --per-image. */
+  perImage?: ImageReport[];
+}
+
+const fixed = (value: number) => value.toFixed(4);
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0)))
+      .join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** The human-readable form of a report. */
+export function formatReport(report: Report): string {
+  const parts: string[] = [];
+  const at = report.threshold === undefined ? '' : `, probabilities >= ${report.threshold}`;
+  parts.push(`${report.images} image(s), tolerance ${report.tolerance} px${at}`);
+  const counts = (s: Scores) => [s.tpPred, s.pred, s.tpGt, s.gt].map(String);
+  const { micro, macro } = report;
+  parts.push(
+    table(
+      ['', 'precision', 'recall', 'f1', 'tpPred', 'pred', 'tpGt', 'gt'],
+      [
+        ['micro', fixed(micro.precision), fixed(micro.recall), fixed(micro.f1), ...counts(micro)],
+        ['macro', fixed(macro.precision), fixed(macro.recall), fixed(macro.f1), '', '', '', ''],
+      ],
+    ),
+  );
+  if (report.ods && report.ois !== undefined && report.ap !== undefined) {
+    const { ods } = report;
+    parts.push(
+      table(
+        ['sweep', 'threshold', 'precision', 'recall', 'f1'],
+        [
+          ['ODS', String(ods.threshold), fixed(ods.precision), fixed(ods.recall), fixed(ods.f1)],
+          ['OIS', '', '', '', fixed(report.ois)],
+          ['AP', '', '', '', fixed(report.ap)],
+        ],
+      ),
+    );
+  }
+  if (report.perImage) {
+    const sweep = report.perImage.some((image) => image.bestF1 !== undefined);
+    parts.push(
+      table(
+        [
+          'image',
+          'precision',
+          'recall',
+          'f1',
+          ...(sweep ? ['best f1'] : []),
+          'tpPred',
+          'pred',
+          'tpGt',
+          'gt',
+        ],
+        report.perImage.map((image) => [
+          image.name,
+          fixed(image.precision),
+          fixed(image.recall),
+          fixed(image.f1),
+          ...(sweep ? [fixed(image.bestF1 ?? Number.NaN)] : []),
+          ...counts(image),
+        ]),
+      ),
+    );
+  }
+  return `${parts.join('\n\n')}\n`;
+}

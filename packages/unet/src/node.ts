@@ -1,0 +1,1 @@
+export { type NodeFileSystemOptions, nodeFileSystem } from './io/node-file-system';
