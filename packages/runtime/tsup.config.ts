@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'es2022',
+  // registerThreadedWasm resolves tfjs-backend-wasm's files through import.meta.url.
+  shims: true,
 });

@@ -1,2 +1,43 @@
-// Nothing is exported yet: see the package README for what is planned.
-export {};
+export {
+  type ChannelContributions,
+  type ChannelContributionsOptions,
+  channelContributions,
+  type GramPath,
+  gramCost,
+} from './channel-contributions';
+export { type LassoSolution, lassoKktViolation, type SolveLassoOptions, solveLasso } from './lasso';
+export {
+  type PruneModelOptions,
+  type PruneProgress,
+  type PruneReport,
+  pruneModel,
+  type SiteReport,
+} from './prune-model';
+export {
+  type Reconstruction,
+  type ReconstructionErrorOptions,
+  type ReconstructWeightsOptions,
+  reconstructionError,
+  reconstructWeights,
+} from './reconstruct';
+export {
+  type SampleSiteOptions,
+  type SamplingImages,
+  type SiteSamples,
+  sampleSite,
+} from './sampling';
+export {
+  type ChannelSelection,
+  filterL1Norms,
+  type SelectChannelsOptions,
+  selectChannels,
+} from './select-channels';
+export { findPrunableSites } from './sites';
+export { type RemoveChannelsOptions, removeChannels } from './surgery';
+export type {
+  ChannelCriterion,
+  FeatureSamples,
+  PrunableSite,
+  SiteAnalysis,
+  SkippedMap,
+} from './types';
