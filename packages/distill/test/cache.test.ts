@@ -94,7 +94,7 @@ describe('teacher-logit cache', () => {
         }
       }
       const files = await readdir(dir);
-      expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+      expect(files.filter((f) => f.endsWith('.tmp') || f.endsWith('.partial'))).toEqual([]);
       expect(files).toHaveLength(5);
       const index = JSON.parse(await readFile(path.join(dir, 'index.json'), 'utf8'));
       expect(index).toMatchObject({ format: 'crack-teacher-logits', version: 1, dtype });

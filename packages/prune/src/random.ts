@@ -1,3 +1,5 @@
+import { mulberry32 } from '@crack/data';
+
 /**
  * A seeded pseudo-random number generator (mulberry32): the same seed always gives the same
  * sequence, on every platform, so sampling positions and random baselines are reproducible.
@@ -6,14 +8,7 @@
  * @returns A function returning uniform numbers in [0, 1).
  */
 export function createRandom(seed: number): () => number {
-  let state = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32((Math.trunc(seed) ^ 0x9e3779b9) >>> 0);
 }
 
 /** A uniformly random permutation of 0..count-1 (Fisher-Yates) drawn from `random`. */

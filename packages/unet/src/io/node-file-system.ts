@@ -5,9 +5,9 @@
  * directory and renamed into place, weights first, so a reader never sees a model.json whose
  * weights are missing or half written.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '@crack/data/node';
 import { io } from '@tensorflow/tfjs-core';
 
 /** Options of {@link nodeFileSystem}. */
@@ -78,8 +78,8 @@ async function save(
   }
 
   await mkdir(root, { recursive: true });
-  await writeAtomically(path.join(root, weightsFileName), new Uint8Array(weights));
-  await writeAtomically(path.join(root, modelFileName), JSON.stringify(modelJson));
+  await writeFileAtomic(path.join(root, weightsFileName), new Uint8Array(weights));
+  await writeFileAtomic(path.join(root, modelFileName), JSON.stringify(modelJson));
   return {
     modelArtifactsInfo: {
       dateSaved: new Date(),
@@ -89,17 +89,6 @@ async function save(
       weightDataBytes: weights.byteLength,
     },
   };
-}
-
-async function writeAtomically(file: string, data: Uint8Array | string): Promise<void> {
-  const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(temporary, data);
-    await rename(temporary, file);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
 }
 
 async function load(root: string, modelFileName: string): Promise<io.ModelArtifacts> {
