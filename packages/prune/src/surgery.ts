@@ -84,7 +84,6 @@ export async function removeChannels(
   } as Parameters<typeof tfl.models.modelFromJSON>[0]);
 
   const passThrough = new Set(site.passThrough);
-  const index = tf.tensor1d(Array.from(kept), 'int32');
   try {
     for (const layer of model.layers) {
       const target = pruned.getLayer(layer.name);
@@ -94,10 +93,10 @@ export async function removeChannels(
         let values: tf.Tensor[];
         if (layer.name === site.producer) {
           // Kernel [kh, kw, in, C] loses output filters; bias [C] loses entries.
-          values = old.map((w) => tf.gather(w, index, w.rank - 1));
+          values = old.map((w) => takeAlongAxis(w, kept, w.rank - 1));
         } else if (passThrough.has(layer.name)) {
           values = old.map((w) =>
-            w.shape[w.rank - 1] === C ? tf.gather(w, index, w.rank - 1) : w,
+            w.shape[w.rank - 1] === C ? takeAlongAxis(w, kept, w.rank - 1) : w,
           );
         } else if (layer.name === site.consumer) {
           const kernel = options.consumerKernel
@@ -107,7 +106,7 @@ export async function removeChannels(
                 kept.length,
                 consumerOut as number,
               ])
-            : tf.gather(old[0] as tf.Tensor, index, 2);
+            : takeAlongAxis(old[0] as tf.Tensor, kept, 2);
           values = [kernel, ...old.slice(1)];
           if (options.consumerBias && values.length > 1)
             values[1] = tf.tensor1d(options.consumerBias);
@@ -120,10 +119,33 @@ export async function removeChannels(
   } catch (error) {
     pruned.dispose();
     throw error;
-  } finally {
-    index.dispose();
   }
   return pruned;
+}
+
+/**
+ * The entries `indices` along `axis` of a float32 tensor, as a new tensor. Copied on the JS side
+ * rather than with `tf.gather`: the wasm backend's Gather (tfjs 4.22) keeps a rank-4 shape in its
+ * own record of the result, so a gathered bias is later refused by wasm's FusedConv2D ("only
+ * supports rank-1 bias"). Weights are small, so the copy costs nothing that matters.
+ */
+function takeAlongAxis(tensor: tf.Tensor, indices: readonly number[], axis: number): tf.Tensor {
+  const values = tensor.dataSync();
+  const size = tensor.shape[axis] as number;
+  const inner = tensor.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const outer = values.length / (size * inner);
+  const out = new Float32Array(outer * indices.length * inner);
+  let offset = 0;
+  for (let o = 0; o < outer; o++) {
+    for (const index of indices) {
+      const start = (o * size + index) * inner;
+      out.set(values.subarray(start, start + inner), offset);
+      offset += inner;
+    }
+  }
+  const shape = tensor.shape.slice();
+  shape[axis] = indices.length;
+  return tf.tensor(out, shape, 'float32');
 }
 
 /** A separate model with the same topology and weights as `model`. */
