@@ -7,3 +7,42 @@ export {
   unregisterWasmTrainingKernels,
   WASM_TRAINING_KERNEL_NAMES,
 } from './kernels/register-wasm-training-kernels';
+export {
+  type CrackBoundingBox,
+  type CrackMeasurement,
+  type CrackMeasurements,
+  type CrackTotals,
+  type MeasureCracksOptions,
+  measureCracks,
+} from './measure/measure-cracks';
+export {
+  loadSegmenter,
+  SEGMENTER_DEFAULTS,
+  type SegmenterSource,
+} from './segmenter/load-segmenter';
+export { type GrayImage, maskToImage } from './segmenter/mask-to-image';
+export { readModelGeometry } from './segmenter/model-geometry';
+export {
+  type RenderOverlayOptions,
+  type RgbaImage,
+  renderOverlay,
+} from './segmenter/render-overlay';
+export {
+  type PixelRegion,
+  THESIS_SIZE,
+  type ThesisCrop,
+  thesisCrop,
+} from './segmenter/thesis-crop';
+export {
+  type BrowserImageSource,
+  type ModelGeometry,
+  type PixelImage,
+  SEGMENT_MODES,
+  type Segmenter,
+  type SegmenterOptions,
+  type SegmentInput,
+  type SegmentMode,
+  type SegmentOptions,
+  type SegmentResult,
+  type SegmentTimings,
+} from './segmenter/types';

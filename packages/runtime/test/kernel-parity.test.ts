@@ -36,6 +36,25 @@ const convCases: Case[] = [
     ],
   },
   { x: [1, 1, 1, 3], kernel: [1, 1], outChannels: 2, strides: [1, 1], pad: 'valid' },
+  // Stride 1 runs as one convolution over column segments: widths that no segment width divides,
+  // batches, valid windows that leave columns unread, pads wider than the kernel.
+  { x: [3, 7, 37, 4], kernel: [3, 3], outChannels: 8, strides: [1, 1], pad: 'same' },
+  { x: [2, 6, 50, 3], kernel: [3, 3], outChannels: 2, strides: [1, 1], pad: 'valid' },
+  { x: [1, 5, 97, 2], kernel: [1, 3], outChannels: 9, strides: [1, 1], pad: 'same' },
+  { x: [2, 9, 48, 5], kernel: [5, 5], outChannels: 3, strides: [1, 1], pad: 'valid' },
+  { x: [1, 6, 30, 3], kernel: [3, 2], outChannels: 1, strides: [1, 1], pad: 'same' },
+  {
+    x: [2, 8, 26, 2],
+    kernel: [3, 3],
+    outChannels: 4,
+    strides: [1, 1],
+    pad: [
+      [0, 0],
+      [4, 0],
+      [0, 5],
+      [0, 0],
+    ],
+  },
 ];
 
 const depthwiseCases: Case[] = [
@@ -66,6 +85,26 @@ const dilatedDepthwiseCases: Case[] = [
     pad: 'valid',
     dilations: [2, 3],
   },
+];
+
+interface PoolCase {
+  x: [number, number, number, number];
+  window: [number, number];
+  strides: [number, number];
+  pad: 'same' | 'valid' | number;
+}
+
+const poolCases: PoolCase[] = [
+  { x: [2, 8, 12, 3], window: [2, 2], strides: [2, 2], pad: 'valid' },
+  { x: [1, 9, 11, 2], window: [2, 2], strides: [2, 2], pad: 'valid' },
+  { x: [2, 9, 10, 3], window: [3, 3], strides: [2, 2], pad: 'same' },
+  { x: [1, 7, 8, 4], window: [3, 3], strides: [1, 1], pad: 'same' },
+  { x: [3, 6, 7, 2], window: [2, 3], strides: [1, 2], pad: 'valid' },
+  { x: [1, 8, 8, 2], window: [2, 2], strides: [2, 2], pad: 1 },
+  // Tiling 2x2 windows with channels in fours: the SIMD path.
+  { x: [2, 10, 12, 8], window: [2, 2], strides: [2, 2], pad: 'valid' },
+  { x: [1, 6, 4, 4], window: [2, 2], strides: [2, 2], pad: 'same' },
+  { x: [1, 8, 6, 12], window: [2, 2], strides: [2, 2], pad: 'valid' },
 ];
 
 const describeCase = (c: Case) =>
@@ -179,6 +218,34 @@ describe('wasm training kernels match the cpu backend (relative error < 1e-4)', 
     });
   }
 
+  for (const [index, c] of poolCases.entries()) {
+    it(`MaxPoolGrad x ${c.x.join('x')} window ${c.window.join('x')} s ${c.strides.join('x')} pad ${c.pad}`, async () => {
+      // Values on a coarse grid with many zeros (as after a ReLU), so windows hold ties: the
+      // gradient must go to the first maximum, as on cpu.
+      const size = c.x.reduce((a, b) => a * b);
+      const x = randomValues(size, 110 + index).map((v) => Math.max(0, Math.round(v * 3) / 3));
+      await useBackend('cpu');
+      const xt = tf.tensor4d(x, c.x);
+      const y = tf.maxPool(xt, c.window, c.strides, c.pad);
+      const outShape = y.shape;
+      const yValues = y.dataSync() as Float32Array;
+      tf.dispose([xt, y]);
+      const dy = randomValues(
+        outShape.reduce((a, b) => a * b),
+        120 + index,
+      );
+      await compare(
+        'MaxPoolGrad',
+        {
+          dy: { values: dy, shape: outShape },
+          input: { values: x, shape: c.x },
+          output: { values: yValues, shape: outShape },
+        },
+        { filterSize: c.window, strides: c.strides, pad: c.pad },
+      );
+    });
+  }
+
   for (const [index, c] of depthwiseCases.entries()) {
     const attrs = { strides: c.strides, pad: c.pad, dilations: c.dilations ?? [1, 1] };
     it(`DepthwiseConv2dNativeBackpropFilter ${describeCase(c)}`, async () => {
@@ -272,6 +339,256 @@ describe('wasm training kernels match the cpu backend (relative error < 1e-4)', 
         { filter: { values: w, shape: filter }, dy: { values: dy, shape: outShape } },
         { ...attrs, inputShape: c.x },
         naiveDepthwiseInputGrad(geometry, w, dy),
+      );
+    });
+  }
+});
+
+type Build = () => tf.Tensor | tf.Tensor[];
+
+/** Runs `build` on cpu and on wasm; outputs must be identical (these kernels only move data). */
+async function sameOnBothBackends(build: Build): Promise<void> {
+  const results: Array<Array<{ shape: number[]; dtype: string; values: number[] }>> = [];
+  for (const backend of ['cpu', 'wasm'] as const) {
+    await useBackend(backend);
+    const before = tf.memory().numTensors;
+    const ids = backend === 'wasm' ? wasmDataIds() : 0;
+    const out = build();
+    const outs = Array.isArray(out) ? out : [out];
+    results.push(
+      outs.map((t) => ({ shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync()) })),
+    );
+    tf.dispose(outs);
+    expect(tf.memory().numTensors).toBe(before);
+    if (backend === 'wasm') expect(wasmDataIds()).toBe(ids);
+  }
+  expect(results[1]).toEqual(results[0]);
+}
+
+function wasmDataIds(): number {
+  return (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+}
+
+const values = (shape: number[], seed: number) =>
+  tf.tensor(
+    randomValues(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+  );
+const ints = (shape: number[], seed: number) => tf.cast(tf.mul(values(shape, seed), 100), 'int32');
+
+describe('wasm copy kernels (Slice, SplitV, Concat, Identity, Cast) equal the cpu backend', () => {
+  beforeAll(startBothBackends);
+
+  const slices: Array<[number[], number[], number[]]> = [
+    [[7], [2], [4]],
+    [
+      [5, 6],
+      [1, 2],
+      [3, -1],
+    ],
+    [
+      [4, 5, 6],
+      [0, 1, 0],
+      [4, 3, 6],
+    ],
+    [
+      [2, 8, 9, 3],
+      [1, 2, 3, 1],
+      [1, 5, 4, 2],
+    ],
+    [
+      [2, 8, 9, 16],
+      [0, 0, 0, 8],
+      [2, 8, 9, 8],
+    ],
+    [
+      [2, 3, 4, 5, 6],
+      [1, 0, 2, 1, 3],
+      [1, 3, 2, 3, 2],
+    ],
+    [
+      [3, 4, 200],
+      [1, 1, 10],
+      [2, 2, 150],
+    ],
+  ];
+  for (const [index, [shape, begin, size]] of slices.entries()) {
+    it(`Slice ${shape.join('x')} begin ${begin} size ${size}`, async () => {
+      await sameOnBothBackends(() =>
+        tf.tidy(() => [
+          tf.slice(values(shape, index), begin, size),
+          tf.slice(ints(shape, index), begin, size),
+          tf.slice(tf.greater(values(shape, index), 0), begin, size),
+        ]),
+      );
+    });
+  }
+
+  const splits: Array<[number[], number[] | number, number]> = [
+    [[1, 6, 7, 16], [8, 8], 3],
+    [[2, 5, 4, 12], 3, -1],
+    [[2, 5, 4, 12], [5, 7], 3],
+    [[2, 6, 4, 3], [2, -1], 1],
+    [[4, 3, 100], 2, 2],
+  ];
+  for (const [index, [shape, parts, axis]] of splits.entries()) {
+    it(`SplitV ${shape.join('x')} into ${parts} on axis ${axis}`, async () => {
+      await sameOnBothBackends(() =>
+        tf.tidy(() => [
+          ...tf.split(values(shape, 20 + index), parts, axis),
+          ...tf.split(ints(shape, 20 + index), parts, axis),
+        ]),
+      );
+    });
+  }
+
+  const concats: Array<[number[][], number]> = [
+    [
+      [
+        [1, 6, 7, 8],
+        [1, 6, 7, 8],
+      ],
+      3,
+    ],
+    [
+      [
+        [2, 3, 4, 4],
+        [2, 3, 4, 4],
+        [2, 3, 4, 4],
+      ],
+      -1,
+    ],
+    [
+      [
+        [2, 3, 4, 8],
+        [2, 3, 4, 16],
+      ],
+      3,
+    ],
+    [
+      [
+        [2, 3, 5],
+        [4, 3, 5],
+      ],
+      0,
+    ],
+    [
+      [
+        [2, 3, 5],
+        [2, 1, 5],
+        [2, 0, 5],
+      ],
+      1,
+    ],
+    [
+      [
+        [3, 70],
+        [3, 70],
+      ],
+      1,
+    ],
+  ];
+  for (const [index, [shapes, axis]] of concats.entries()) {
+    it(`Concat ${shapes.map((s) => s.join('x')).join(' + ')} on axis ${axis}`, async () => {
+      await sameOnBothBackends(() =>
+        tf.tidy(() => [
+          tf.concat(
+            shapes.map((s, i) => values(s, 40 + 5 * index + i)),
+            axis,
+          ),
+          tf.concat(
+            shapes.map((s, i) => ints(s, 40 + 5 * index + i)),
+            axis,
+          ),
+        ]),
+      );
+    });
+  }
+
+  it('Identity and same-dtype Cast share data; the copy outlives its source', async () => {
+    await useBackend('wasm');
+    const ids = wasmDataIds();
+    const x = values([3, 4], 60);
+    const expected = Array.from(x.dataSync());
+    const copy = tf.clone(x);
+    const same = tf.cast(x, 'float32');
+    expect(wasmDataIds()).toBe(ids + 1);
+    x.dispose();
+    expect(Array.from(copy.dataSync())).toEqual(expected);
+    expect(Array.from(same.dataSync())).toEqual(expected);
+    tf.dispose([copy, same]);
+    expect(wasmDataIds()).toBe(ids);
+  });
+
+  // (float32 -> bool is left out: the native wasm Cast truncates 0.5 to false where cpu says true.)
+  it('Cast to another dtype still converts (native kernel)', async () => {
+    await sameOnBothBackends(() =>
+      tf.tidy(() => {
+        const x = tf.mul(values([5, 6], 61), 10);
+        const flags = tf.greater(x, 0);
+        return [
+          tf.cast(x, 'int32'),
+          tf.cast(tf.cast(x, 'int32'), 'float32'),
+          tf.cast(flags, 'float32'),
+        ];
+      }),
+    );
+  });
+
+  const sums: Array<[number[], number[] | number, boolean]> = [
+    [[1, 6, 7, 8], [0, 1, 2], false],
+    [[2, 5, 9, 16], [0, 1, 2], true],
+    [[3, 40, 4], [1, 0], false],
+    [[5000, 12], [0], false],
+    [[2, 6, 7, 3], [0, 1, 2], false],
+    [[2, 6, 7, 8], [1, 2], false],
+    [[2, 6, 7, 8], -1, true],
+  ];
+  for (const [index, [shape, axis, keepDims]] of sums.entries()) {
+    it(`Sum ${shape.join('x')} over ${axis}${keepDims ? ' (keepDims)' : ''}`, async () => {
+      const results: Float32Array[] = [];
+      for (const backend of ['cpu', 'wasm'] as const) {
+        await useBackend(backend);
+        const ids = backend === 'wasm' ? wasmDataIds() : 0;
+        const x = values(shape, 70 + index);
+        const y = tf.sum(x, axis, keepDims);
+        results.push(y.dataSync() as Float32Array);
+        expect(y.shape).toEqual(tf.tidy(() => tf.sum(tf.zeros(shape), axis, keepDims).shape));
+        tf.dispose([x, y]);
+        if (backend === 'wasm') expect(wasmDataIds()).toBe(ids);
+      }
+      expect(relativeError(results[1] as Float32Array, results[0] as Float32Array)).toBeLessThan(
+        1e-5,
+      );
+    });
+  }
+
+  const adds: Array<[number[], number[]]> = [
+    [[1, 6, 7, 8], [8]],
+    [[16], [2, 3, 5, 16]],
+    [
+      [2, 3, 5, 12],
+      [1, 1, 1, 12],
+    ],
+    [[4, 8], [8]],
+    [[2, 3, 5, 6], [6]],
+    [
+      [2, 3, 5, 8],
+      [2, 3, 5, 8],
+    ],
+    [
+      [2, 3, 1, 8],
+      [1, 1, 5, 8],
+    ],
+    [[8], [8]],
+  ];
+  for (const [index, [a, b]] of adds.entries()) {
+    it(`Add ${a.join('x')} + ${b.join('x')}`, async () => {
+      await sameOnBothBackends(() =>
+        tf.tidy(() => [tf.add(values(a, 80 + index), values(b, 90 + index))]),
       );
     });
   }

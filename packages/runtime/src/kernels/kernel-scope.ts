@@ -32,15 +32,15 @@ export class KernelScope {
   constructor(readonly backend: KernelBackend) {}
 
   /**
-   * Runs the wasm kernel `kernelName` (the native one if a training kernel replaced it) and
-   * tracks its output for disposal.
+   * Runs the wasm kernel `kernelName` as registered (a replacement from this package if there is
+   * one, since those are the faster ones) and tracks its output for disposal.
    */
   run(
     kernelName: string,
     inputs: Record<string, TensorInfo>,
     attrs: Record<string, Attribute | undefined> = {},
   ): TensorInfo {
-    const config = replacedNativeKernels.get(kernelName) ?? getKernel(kernelName, WASM_BACKEND);
+    const config = getKernel(kernelName, WASM_BACKEND);
     if (config == null) {
       throw new Error(`KernelScope: the wasm backend has no kernel '${kernelName}'`);
     }
@@ -53,6 +53,12 @@ export class KernelScope {
     if (out == null) throw new Error(`KernelScope: kernel '${kernelName}' returned no output`);
     this.owned.push(out);
     return out;
+  }
+
+  /** Tracks a tensor the calling kernel allocated itself (`makeOutput`) for disposal. */
+  track(info: TensorInfo): TensorInfo {
+    this.owned.push(info);
+    return info;
   }
 
   /** Shorthand for the Reshape kernel (shares data, no copy). */

@@ -4,29 +4,55 @@ import {
   registerKernel,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
+import { addConfig } from './add';
+import { concatConfig } from './concat';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-conv2d-backprop-filter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-conv2d-backprop-input';
+import { castConfig, identityConfig } from './identity';
 import { replacedNativeKernels, WASM_BACKEND } from './kernel-scope';
+import { maxPoolGradConfig } from './max-pool-grad';
+import { sliceConfig } from './slice';
+import { splitVConfig } from './split-v';
+import { sumConfig } from './sum';
 
 const trainingKernels: readonly KernelConfig[] = [
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
+  maxPoolGradConfig,
+];
+
+/**
+ * Faster replacements for native wasm kernels a training step leans on; each falls back to the
+ * native kernel for the cases it does not cover (strings, dtype changes), so each is installed
+ * only over a native kernel that is there.
+ */
+const replacementKernels: readonly KernelConfig[] = [
+  addConfig,
+  sumConfig,
+  sliceConfig,
+  splitVConfig,
+  concatConfig,
+  identityConfig,
+  castConfig,
 ];
 
 /**
  * Names of the kernels {@link registerWasmTrainingKernels} installs for the wasm backend:
  * Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter and
  * DepthwiseConv2dNativeBackpropInput (missing from @tensorflow/tfjs-backend-wasm 4.22, so no
- * convolutional model can train on it) and Conv2DBackpropInput (present, but a plain loop about
- * 10x slower than the forward convolution; it also runs every `conv2dTranspose`).
+ * convolutional model can train on it), Conv2DBackpropInput (present, but a plain loop about
+ * 10x slower than the forward convolution; it also runs every `conv2dTranspose`), MaxPoolGrad
+ * (present, ~7x slower than a loop in TypeScript), and Slice, SplitV, Concat, Identity and Cast
+ * (present, but copying where they need not, or in runs too short for `TypedArray.set`).
  */
-export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = trainingKernels.map(
-  (config) => config.kernelName,
-);
+export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
+  ...trainingKernels,
+  ...replacementKernels,
+].map((config) => config.kernelName);
 
 /**
  * Registers the wasm training kernels (see {@link WASM_TRAINING_KERNEL_NAMES}) with
@@ -35,16 +61,19 @@ export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = trainingKernels.map
  * {@link initBackend} calls it when it chooses wasm. Returns the names registered.
  */
 export function registerWasmTrainingKernels(): string[] {
-  for (const config of trainingKernels) {
+  for (const config of [...trainingKernels, ...replacementKernels]) {
     const current = getKernel(config.kernelName, WASM_BACKEND);
     if (current === config) continue;
+    if (current == null && replacementKernels.includes(config)) continue;
     if (current != null) {
       replacedNativeKernels.set(config.kernelName, current);
       unregisterKernel(config.kernelName, WASM_BACKEND);
     }
     registerKernel(config);
   }
-  return [...WASM_TRAINING_KERNEL_NAMES];
+  return [...trainingKernels, ...replacementKernels]
+    .filter((config) => getKernel(config.kernelName, WASM_BACKEND) === config)
+    .map((config) => config.kernelName);
 }
 
 /**
@@ -52,7 +81,7 @@ export function registerWasmTrainingKernels(): string[] {
  * benchmark or test against the stock wasm backend).
  */
 export function unregisterWasmTrainingKernels(): void {
-  for (const config of trainingKernels) {
+  for (const config of [...trainingKernels, ...replacementKernels]) {
     if (getKernel(config.kernelName, WASM_BACKEND) !== config) continue;
     unregisterKernel(config.kernelName, WASM_BACKEND);
     const native = replacedNativeKernels.get(config.kernelName);

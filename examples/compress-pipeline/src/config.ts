@@ -1,0 +1,103 @@
+/**
+ * The one configuration object of a pipeline run: what data, which models, how long to train, how
+ * to prune and evaluate. A preset fills every field; command-line flags override single fields;
+ * the resolved config is written to the run directory's config.json, and a rerun on the same
+ * directory reads it back (flags that contradict it are refused).
+ */
+
+/** Where the images come from. */
+export type DataSource = 'synthetic' | 'cfd' | 'folder';
+
+/** Everything a run needs, fully resolved. */
+export interface PipelineConfig {
+  /** The preset the run started from (documentation only). */
+  preset: PresetName;
+  data: {
+    /** 'synthetic' (built-in procedural cracks), 'cfd' (CrackForest) or 'folder' (images/ + masks/). */
+    source: DataSource;
+    /** Folder of a 'folder' source (absolute); for 'cfd' the folder actually used. */
+    dir: string | null;
+    /** Synthetic data: images to train on and images held out for evaluation. */
+    trainImages: number;
+    testImages: number;
+    /** Synthetic image size (width x height). */
+    width: number;
+    height: number;
+  };
+  /**
+   * k of k-fold cross-validation, or null for a plain hold-out split (synthetic data without
+   * --folds). CFD defaults to the thesis's 6 folds.
+   */
+  folds: number | null;
+  /** The fold this run tests on (0-based), or 'all' to run every fold (only `run`). */
+  fold: number | 'all' | null;
+  teacher: ModelConfig;
+  student: ModelConfig;
+  training: {
+    /** Images per batch. */
+    batchSize: number;
+    /** Side of the square random training crop in pixels; 0 trains on whole images. */
+    crop: number;
+    /** Random flips / rotations / brightness / contrast, drawn anew every epoch. */
+    augment: boolean;
+    /** alpha of eq 3-5: the weight of background pixels in the cross-entropy. */
+    negativeWeight: number;
+    /** Seed of initialisation, data order, crops and augmentation. */
+    seed: number;
+  };
+  distill: {
+    /** a of eq 4-4: weight of the hinge on crack pixels. */
+    alpha: number;
+    /** b of eq 4-4: weight of the hinge on background pixels. */
+    beta: number;
+    /** Weight of the distillation term in eq 4-5 (thesis: 1). */
+    softWeight: number;
+  };
+  prune: {
+    /** Fraction of channels removed at every pruned map. */
+    ratio: number;
+    criterion: 'lasso' | 'l1' | 'random';
+    /** 'in-block' prunes the thesis's five in-block maps; 'all' every prunable map. */
+    sites: 'in-block' | 'all';
+    /** Training images used to sample features. */
+    images: number;
+    /** Positions sampled per image. */
+    samplesPerImage: number;
+    /** Fine-tuning epochs after pruning (0 skips the stage). */
+    finetuneEpochs: number;
+    /** Adam learning rate of fine-tuning. */
+    finetuneLearningRate: number;
+  };
+  evaluate: {
+    /** Probability threshold of a crack pixel. */
+    threshold: number;
+    /** Tolerance of the tolerant scores, in pixels (thesis: 2). */
+    tolerance: number;
+    /** Held-out images drawn as overlays. */
+    overlays: number;
+    /** Timed forward passes per model (the median is reported). */
+    latencyRuns: number;
+  };
+  backend: {
+    prefer: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+    threads: number;
+  };
+}
+
+/** A U-Net's size and its training schedule. */
+export interface ModelConfig {
+  /** Poolings. */
+  depth: number;
+  /** Channels of the first level. */
+  baseFilters: number;
+  /** Training epochs. */
+  epochs: number;
+  /** Adam learning rate. */
+  learningRate: number;
+}
+
+/** Names of the built-in presets. */
+export type PresetName = 'tiny' | 'quick' | 'thesis';
+
+/** The built-in presets, by name. */
+export const PRESET_NAMES: readonly PresetName[] = ['tiny', 'quick', 'thesis'];

@@ -1,0 +1,81 @@
+/**
+ * Stage 4: LASSO channel pruning of the distilled student (@crack/prune, thesis section 6.3):
+ * features sampled on training images, channels chosen per map, the next convolution refitted by
+ * least squares.
+ *
+ * Features are sampled on centre crops of the training crop size: the sampled positions are
+ * random anyway, and smaller inputs keep the forward passes short.
+ */
+import path from 'node:path';
+import type { Sample } from '@crack/data';
+import { findPrunableSites, pruneModel } from '@crack/prune';
+import * as tf from '@tensorflow/tfjs-core';
+import type { StageContext } from '../context';
+import { imageTensor } from '../images';
+import { loadModel, saveModel } from '../models';
+import { startProgress } from '../progress';
+import { writeJsonAtomic } from '../run-dir';
+
+/** Prunes student-distilled/ into pruned/ and writes pruned/prune-report.json. */
+export async function pruneStudent(context: StageContext): Promise<Record<string, unknown>> {
+  const { config, run, log } = context;
+  const { train } = await context.data();
+  const student = await loadModel(run.modelDir('studentDistilled'), 'train-student (distilled)');
+  const images = centreCrops(train.slice(0, config.prune.images), config.training.crop);
+  const analysis = findPrunableSites(student);
+  // The thesis prunes the maps between the two convolutions of a block (producers named *_conv1).
+  const sites =
+    config.prune.sites === 'all'
+      ? analysis.sites.map((site) => site.producer)
+      : analysis.sites.map((site) => site.producer).filter((name) => name.endsWith('_conv1'));
+  log(
+    `prune: ${config.prune.criterion}, ratio ${config.prune.ratio}, sites ${sites.join(', ')}; ${images.length} images ${images[0]?.shape[2]}x${images[0]?.shape[1]} x ${config.prune.samplesPerImage} samples, on the ${tf.getBackend()} backend`,
+  );
+  const progress = startProgress({
+    label: 'prune',
+    total: sites.length,
+    unit: 'sites',
+    print: log,
+  });
+  try {
+    const { model, report } = await pruneModel(student, {
+      images,
+      ratio: config.prune.ratio,
+      criterion: config.prune.criterion,
+      sites,
+      samplesPerImage: config.prune.samplesPerImage,
+      seed: config.training.seed,
+      onProgress: ({ done }) => progress.update(done),
+    });
+    progress.stop();
+    for (const site of report.sites)
+      log(
+        `prune: ${site.producer} ${site.channelsBefore} -> ${site.channelsAfter} channels, output error ${site.errorPruned.toFixed(3)} -> ${site.errorAfter.toFixed(3)} after reconstruction`,
+      );
+    log(`prune: weights ${report.before.weights} -> ${report.after.weights}`);
+    await saveModel(model, run.modelDir('pruned'));
+    writeJsonAtomic(path.join(run.modelDir('pruned'), 'prune-report.json'), report);
+    model.dispose();
+    return {
+      sites: report.sites.length,
+      weightsBefore: report.before.weights,
+      weightsAfter: report.after.weights,
+    };
+  } finally {
+    tf.dispose(images);
+    student.dispose();
+  }
+}
+
+/** Each sample as a [1, c, c, 3] normalised centre crop (c = crop, or the whole image when 0). */
+function centreCrops(samples: readonly Sample[], crop: number): tf.Tensor4D[] {
+  return samples.map((sample) =>
+    tf.tidy(() => {
+      const image = imageTensor(sample);
+      if (crop === 0) return image;
+      const top = Math.floor((sample.height - crop) / 2);
+      const left = Math.floor((sample.width - crop) / 2);
+      return tf.slice(image, [0, top, left, 0], [1, crop, crop, 3]);
+    }),
+  );
+}

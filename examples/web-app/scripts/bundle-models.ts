@@ -1,0 +1,90 @@
+/**
+ * Bundles models exported by examples/compress-pipeline (`<run>/export/`, with its
+ * manifest.json) into public/models/, and rewrites public/models/index.json to list them.
+ *
+ *   pnpm exec tsx scripts/bundle-models.ts --from ../compress-pipeline/out/<run>/export \
+ *     [--models prunedFinetuned,teacher] [--min-f1-tolerant 0.5]
+ *
+ * Without --models it bundles the smallest *working* student (the first of distilled + pruned +
+ * fine-tuned, distilled + pruned, distilled, plain whose 2-px F1 reaches --min-f1-tolerant,
+ * default 0.5), listed first so it is the default, and the teacher as the larger choice.
+ */
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { ModelEntry } from '../src/models';
+
+/** One model of the pipeline's export/manifest.json (the fields used here). */
+interface ExportEntry {
+  id: string;
+  label: string;
+  path: string;
+  params: number;
+  macs: number;
+  f1: number;
+  f1Tolerant: number;
+}
+
+const STUDENTS_SMALLEST_FIRST = ['prunedFinetuned', 'pruned', 'studentDistilled', 'studentPlain'];
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const modelsDir = path.join(here, '..', 'public', 'models');
+
+const { values } = parseArgs({
+  options: {
+    from: { type: 'string' },
+    models: { type: 'string' },
+    'min-f1-tolerant': { type: 'string', default: '0.5' },
+  },
+});
+if (!values.from) throw new Error('bundle-models: give --from <run>/export');
+const exportDir = path.resolve(values.from);
+const minF1 = Number(values['min-f1-tolerant']);
+const { models } = JSON.parse(await readFile(path.join(exportDir, 'manifest.json'), 'utf8')) as {
+  models: ExportEntry[];
+};
+const today = new Date().toISOString().slice(0, 10);
+const byId = new Map(models.map((m) => [m.id, m]));
+
+let chosen: ExportEntry[];
+if (values.models) {
+  chosen = values.models.split(',').map((id) => {
+    const entry = byId.get(id);
+    if (!entry) throw new Error(`bundle-models: no model '${id}' in ${exportDir}/manifest.json`);
+    return entry;
+  });
+} else {
+  const student = STUDENTS_SMALLEST_FIRST.map((id) => byId.get(id)).find(
+    (m): m is ExportEntry => m !== undefined && m.f1Tolerant >= minF1,
+  );
+  if (!student) {
+    throw new Error(`bundle-models: no student in ${exportDir} reaches a 2-px F1 of ${minF1}`);
+  }
+  chosen = [student, ...(byId.has('teacher') ? [byId.get('teacher') as ExportEntry] : [])];
+}
+
+await rm(modelsDir, { recursive: true, force: true });
+await mkdir(modelsDir, { recursive: true });
+const index: ModelEntry[] = [];
+for (const model of chosen) {
+  await cp(path.join(exportDir, model.path), path.join(modelsDir, model.path), { recursive: true });
+  index.push({
+    id: model.path,
+    label: capitalise(model.label),
+    url: `models/${model.path}/model.json`,
+    params: model.params,
+    macs: model.macs,
+    f1: model.f1,
+    f1Tolerant: model.f1Tolerant,
+    source: `${path.relative(path.join(here, '..', '..', '..'), exportDir)}/${model.path} (${today})`,
+  });
+  console.log(
+    `bundled ${model.label}: 2-px F1 ${model.f1Tolerant.toFixed(3)}, ${model.params} params`,
+  );
+}
+await writeFile(path.join(modelsDir, 'index.json'), `${JSON.stringify(index, null, 2)}\n`);
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
