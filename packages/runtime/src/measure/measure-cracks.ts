@@ -1,4 +1,5 @@
 import { squaredDistanceTransform } from '@crack/metrics';
+import { assertMask } from '../segmenter/assert-mask';
 import { type ComponentBounds, labelComponents } from './label-components';
 import { thinSkeleton } from './thin-skeleton';
 
@@ -106,19 +107,7 @@ export function measureCracks(
   options: MeasureCracksOptions = {},
 ): CrackMeasurements {
   const fn = 'measureCracks';
-  for (const [field, value] of [
-    ['width', width],
-    ['height', height],
-  ] as const) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new RangeError(`${fn}: ${field} must be a positive integer, got ${value}`);
-    }
-  }
-  if (mask == null || mask.length !== width * height) {
-    throw new RangeError(
-      `${fn}: mask must have width*height = ${width * height} values, got ${mask == null ? String(mask) : mask.length}`,
-    );
-  }
+  assertMask(fn, mask, width, height);
   const { mmPerPixel, minPixels = 1 } = options;
   if (
     mmPerPixel !== undefined &&
