@@ -1,7 +1,7 @@
 // Benchmarks of @crack/prune, printed as JSON lines.
 // 1. selectChannels ('lasso') on synthetic 3x3 problems (X is N x 9 x C), against scikit-learn's
 //    Lasso with the same bisection on the same sizes, measured on this machine (0.05 s, 0.81 s,
-//    4.8 s, 52.9 s). 2. pruneModel on the thesis student (@crack/unet) with 20 images.
+//    4.8 s, 52.9 s); min and median of repeated runs after a warm-up at each size. 2. pruneModel on the thesis student (@crack/unet) with 20 images.
 // Run: pnpm --filter @crack/prune bench  (other processes on the machine skew the timings).
 import { performance } from 'node:perf_hooks';
 import { modelCost } from '@crack/metrics/cost';
@@ -9,6 +9,7 @@ import { createUnet, thesisStudent } from '@crack/unet';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { pruneModel, selectChannels } from '../src/index';
+import { simdGramAvailable } from '../src/simd-gram';
 
 const REFERENCE = [
   { samples: 1000, channelsIn: 16, channelsOut: 16, sklearnSeconds: 0.05 },
@@ -52,23 +53,28 @@ function problem(samples: number, channelsIn: number, channelsOut: number, seed:
   return { X, W, Y };
 }
 
+/** Seconds of `run`, `repeats` times after one warm-up call: min and median (the machine is shared). */
+function timeRepeated(run: () => void, repeats: number): { min: number; median: number } {
+  run();
+  const seconds: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const start = performance.now();
+    run();
+    seconds.push((performance.now() - start) / 1000);
+  }
+  seconds.sort((a, b) => a - b);
+  return { min: seconds[0] as number, median: seconds[Math.floor(repeats / 2)] as number };
+}
+
 async function selectionBench(): Promise<void> {
-  // Warm the JIT on a small problem first (scikit-learn's figures exclude interpreter start-up too).
-  const warm = problem(500, 16, 16, 99);
-  selectChannels({ ...warm, channelsIn: 16, channelsOut: 16, keep: 8 });
   for (const ref of REFERENCE) {
     const { X, W, Y } = problem(ref.samples, ref.channelsIn, ref.channelsOut, ref.channelsIn);
     const keep = ref.channelsIn / 2;
-    const start = performance.now();
-    const selection = selectChannels({
-      X,
-      W,
-      Y,
-      channelsIn: ref.channelsIn,
-      channelsOut: ref.channelsOut,
-      keep,
-    });
-    const seconds = (performance.now() - start) / 1000;
+    const options = { X, W, Y, channelsIn: ref.channelsIn, channelsOut: ref.channelsOut, keep };
+    const selection = selectChannels(options);
+    // Each size is warmed up first (scikit-learn's figures exclude interpreter start-up too).
+    const repeats = ref.samples * ref.channelsIn * ref.channelsOut > 1e8 ? 5 : 15;
+    const { min, median } = timeRepeated(() => selectChannels(options), repeats);
     console.log(
       JSON.stringify({
         bench: 'selectChannels',
@@ -81,9 +87,13 @@ async function selectionBench(): Promise<void> {
         exact: selection.exact,
         lassoFits: selection.fits,
         gramPath: selection.gramPath,
-        seconds: Number(seconds.toFixed(4)),
+        simd: simdGramAvailable(),
+        repeats,
+        secondsMin: Number(min.toFixed(4)),
+        secondsMedian: Number(median.toFixed(4)),
         sklearnSeconds: ref.sklearnSeconds,
-        speedup: Number((ref.sklearnSeconds / seconds).toFixed(1)),
+        speedupMin: Number((ref.sklearnSeconds / min).toFixed(1)),
+        speedupMedian: Number((ref.sklearnSeconds / median).toFixed(1)),
       }),
     );
   }

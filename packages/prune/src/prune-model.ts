@@ -147,11 +147,14 @@ export async function pruneModel(
 
   // Targets: every consumer's pre-activation output in the original model, one pass for all.
   const consumers = chosen.map((site) => model.getLayer(site.consumer));
-  const originals = await collectPatches(model, consumers, sampling.images, {
-    samplesPerImage: sampling.samplesPerImage,
-    seeds: chosen.map((_, i) => sampling.seed * 1000003 + i),
-    batchSize: sampling.batchSize,
-  });
+  const originals =
+    consumers.length === 0
+      ? []
+      : await collectPatches(model, consumers, sampling.images, {
+          samplesPerImage: sampling.samplesPerImage,
+          seeds: chosen.map((_, i) => sampling.seed * 1000003 + i),
+          batchSize: sampling.batchSize,
+        });
   const targets = originals.map(({ X }, i) => {
     const { kernel, bias, kernelArea, channelsIn, channelsOut } = convWeights(
       consumers[i] as tfl.layers.Layer,

@@ -32,6 +32,18 @@ describe('pruneModel', () => {
     model.dispose();
   });
 
+  it('an empty site list gives back an identical, separate model (no forward pass to fail)', async () => {
+    const model = tinyUnet();
+    const images = randomImages(2, 16, 16, 3);
+    const { model: copy, report } = await pruneModel(model, { images, sites: [] });
+    expect(report.sites).toEqual([]);
+    expect(report.samples).toBe(0);
+    expect(maxOutputDifference(model, copy, images)).toBe(0);
+    copy.dispose();
+    images.dispose();
+    model.dispose();
+  });
+
   it('removing filters that are all zero (zero bias, then ReLU) changes nothing', async () => {
     const model = tinyUnet({ seed: 5 });
     killFilters(model, 'e1_conv1', [0, 3, 4, 6]);
