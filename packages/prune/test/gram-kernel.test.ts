@@ -1,18 +1,13 @@
+import { mulberry32 } from '@crack/data';
 import { describe, expect, it } from 'vitest';
 import { channelContributions } from '../src/channel-contributions';
 import { accumulateGram, accumulateGramJs, channelProducts, columnGram } from '../src/gram-kernel';
 import { accumulateGramSimd, simdGramAvailable } from '../src/simd-gram';
 
-/** Deterministic uniform numbers in [-1, 1) (mulberry32). */
+/** Deterministic uniform numbers in [-1, 1). */
 function uniforms(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const random = mulberry32(seed);
+  return () => random() * 2 - 1;
 }
 
 function randomRows(length: number, random: () => number): Float64Array {
