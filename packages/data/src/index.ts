@@ -12,6 +12,7 @@ export { CFD_IDS, type FoldsFile, THESIS_CFD_FOLDS, thesisFoldsFile } from './cf
 export { CFD_BASE_URL } from './cfd/cfd-source.js';
 export { type DecodedSeg, type DecodeSegOptions, decodeSeg } from './cfd/decode-seg.js';
 export type { DecodedImage } from './image/decoded-image.js';
+export { normalizePixels } from './normalize-pixels.js';
 export { mixSeed, mulberry32, type Random } from './random.js';
 export { assertSample, binarizeMask, type Sample, type SampleSource } from './sample.js';
 export { type FoldSplit, foldSplit } from './split/fold-split.js';

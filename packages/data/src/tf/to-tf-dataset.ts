@@ -2,6 +2,7 @@ import type { Tensor4D } from '@tensorflow/tfjs-core';
 import type { Dataset } from '@tensorflow/tfjs-data';
 import { type AugmentOptions, randomTransform } from '../augment/augment-sample.js';
 import { transformSample } from '../augment/transform-sample.js';
+import { normalizePixels } from '../normalize-pixels.js';
 import { mixSeed, mulberry32 } from '../random.js';
 import { assertSample, type Sample, type SampleSource } from '../sample.js';
 
@@ -166,8 +167,8 @@ export async function toTfDataset(
     batch.forEach((sample, b) => {
       const data = sample.image.data;
       const offset = b * pixels * 3;
-      for (let i = 0; i < pixels * 3; i++)
-        xs[offset + i] = normalize ? ((data[i] as number) - 127.5) / 127.5 : (data[i] as number);
+      if (normalize) normalizePixels(data.subarray(0, pixels * 3), xs, offset);
+      else xs.set(data.subarray(0, pixels * 3), offset);
       // The packed layout interleaves label and teacher logit per pixel: concat on the last axis.
       const target = b * pixels * channels;
       for (let i = 0; i < pixels; i++) {

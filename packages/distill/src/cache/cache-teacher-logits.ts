@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { normalizePixels } from '@crack/data';
 import { writeFileAtomic } from '@crack/data/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { float32ToFloat16Bits } from '../float16';
@@ -140,9 +141,7 @@ export async function cacheTeacherLogits(
     const { width, height } = batch[0]!.image;
     const input = new Float32Array(batch.length * width * height * 3);
     batch.forEach((sample, b) => {
-      const offset = b * width * height * 3;
-      for (let i = 0; i < sample.image.data.length; i++)
-        input[offset + i] = (sample.image.data[i]! - 127.5) / 127.5;
+      normalizePixels(sample.image.data, input, b * width * height * 3);
     });
     const logits = tf.tidy(() => {
       const output = teacher.predict(tf.tensor4d(input, [batch.length, height, width, 3]));
