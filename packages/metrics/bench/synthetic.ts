@@ -1,17 +1,10 @@
 // Deterministic crack-like test images for the benchmark: thin random-walk polylines on 480x320,
 // about 1-2 % crack pixels like CFD.
+
+import { mulberry32 } from '@crack/data';
 import type { Mask, ProbabilityMap } from '../src';
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = mulberry32;
 
 /** A crack mask, and a prediction: the mask shifted by up to 1 px, with gaps and false pixels. */
 export function syntheticPair(seed: number, width = 480, height = 320) {

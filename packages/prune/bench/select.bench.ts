@@ -10,6 +10,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { pruneModel, selectChannels } from '../src/index';
 import { simdGramAvailable } from '../src/simd-gram';
+import { normals } from '../test/helpers';
 
 const REFERENCE = [
   { samples: 1000, channelsIn: 16, channelsOut: 16, sklearnSeconds: 0.05 },
@@ -18,18 +19,6 @@ const REFERENCE = [
   { samples: 10000, channelsIn: 128, channelsOut: 128, sklearnSeconds: 52.9 },
 ];
 const KERNEL_AREA = 9;
-
-function normals(seed: number): () => number {
-  let state = seed >>> 0;
-  const uniform = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-}
 
 /** Post-ReLU-like patches, He-scaled kernel, Y = the full convolution plus noise (a realistic site). */
 function problem(samples: number, channelsIn: number, channelsOut: number, seed: number) {

@@ -1,17 +1,10 @@
 // Independent, deliberately naive implementations the fast code is checked against.
+
+import { mulberry32 } from '@crack/data';
 import type { Mask, MatchCounts } from '../../src/types';
 
-/** A seeded PRNG (mulberry32), so random tests are reproducible. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (mulberry32, from @crack/data), so random tests are reproducible. */
+export const random = mulberry32;
 
 /** A random 0/1 mask with the given crack density. */
 export function randomMask(
