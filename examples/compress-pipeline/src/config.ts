@@ -44,6 +44,11 @@ export interface PipelineConfig {
     negativeWeight: number;
     /** Seed of initialisation, data order, crops and augmentation. */
     seed: number;
+    /**
+     * Learning-rate schedule of every training stage: 'constant' (the thesis) or 'cosine'
+     * (half a cosine from the stage's rate down to 2 % of it over the stage's steps, by step).
+     */
+    schedule: LearningRateSchedule;
   };
   distill: {
     /** a of eq 4-4: weight of the hinge on crack pixels. */
@@ -52,8 +57,23 @@ export interface PipelineConfig {
     beta: number;
     /** Weight of the distillation term in eq 4-5 (thesis: 1). */
     softWeight: number;
+    /**
+     * The distillation term: 'hinge' is eq 4-4 (with `margin` and `space`), 'kd' the binary
+     * knowledge distillation with a temperature (@crack/distill's binaryKnowledgeDistillation).
+     */
+    loss: 'hinge' | 'kd';
+    /** Hinge: clip teacher logits to [-margin, margin] (null: no clipping, eq 4-4). */
+    margin: number | null;
+    /** Hinge: compare logits (eq 4-4) or sigmoid probabilities. */
+    space: 'logit' | 'probability';
+    /** 'kd': the temperature T. */
+    temperature: number;
+    /** Epochs over which the distillation weight rises linearly from 0 (0: no warm-up). */
+    warmupEpochs: number;
   };
   prune: {
+    /** The student that is pruned: the distilled one (the thesis) or the control. */
+    parent: 'distilled' | 'plain';
     /** Fraction of channels removed at every pruned map. */
     ratio: number;
     criterion: 'lasso' | 'l1' | 'random';
@@ -63,10 +83,18 @@ export interface PipelineConfig {
     images: number;
     /** Positions sampled per image. */
     samplesPerImage: number;
+    /** Fraction of the positions drawn where the student sees a crack (0: uniform, the thesis). */
+    crackFraction: number;
     /** Fine-tuning epochs after pruning (0 skips the stage). */
     finetuneEpochs: number;
     /** Adam learning rate of fine-tuning. */
     finetuneLearningRate: number;
+    /**
+     * Whom the fine-tuning distils from: 'teacher' (the cached teacher logits, as the student was
+     * trained), 'parent' (the unpruned distilled student, whose function the pruned one should
+     * keep) or 'none' (cross-entropy only).
+     */
+    finetuneTeacher: 'teacher' | 'parent' | 'none';
   };
   evaluate: {
     /** Probability threshold of a crack pixel. */
@@ -95,6 +123,9 @@ export interface ModelConfig {
   /** Adam learning rate. */
   learningRate: number;
 }
+
+/** Learning-rate schedules of the training stages. */
+export type LearningRateSchedule = 'constant' | 'cosine';
 
 /** Names of the built-in presets. */
 export type PresetName = 'tiny' | 'quick' | 'thesis';

@@ -167,6 +167,14 @@ export const FIELD_FLAGS: readonly FlagSpec[] = [
     parse: integer(0, 2 ** 31 - 1),
   },
   {
+    flags: '--lr-schedule <name>',
+    description:
+      "learning-rate schedule of every training stage: 'constant' (thesis) or 'cosine' (down to 2 % by the last step)",
+    path: ['training', 'schedule'],
+    parse: choice(['constant', 'cosine']),
+    choices: ['constant', 'cosine'],
+  },
+  {
     flags: '--distill-alpha <a>',
     description: 'distillation weight on crack pixels (eq 4-4 a)',
     path: ['distill', 'alpha'],
@@ -183,6 +191,46 @@ export const FIELD_FLAGS: readonly FlagSpec[] = [
     description: 'weight of the distillation term in the total loss (eq 4-5)',
     path: ['distill', 'softWeight'],
     parse: real(0, 100),
+  },
+  {
+    flags: '--distill-loss <name>',
+    description:
+      "distillation term: 'hinge' (eq 4-4, with --distill-margin / --distill-space) or 'kd' (binary KD with --distill-temperature)",
+    path: ['distill', 'loss'],
+    parse: choice(['hinge', 'kd']),
+    choices: ['hinge', 'kd'],
+  },
+  {
+    flags: '--distill-margin <m>',
+    description: "hinge: distil towards clip(teacher logit, -m, m); 'none' for eq 4-4",
+    path: ['distill', 'margin'],
+    parse: (value: string, flag: string) => (value === 'none' ? null : positiveReal(value, flag)),
+  },
+  {
+    flags: '--distill-space <space>',
+    description: 'hinge: on logits (eq 4-4) or on sigmoid probabilities',
+    path: ['distill', 'space'],
+    parse: choice(['logit', 'probability']),
+    choices: ['logit', 'probability'],
+  },
+  {
+    flags: '--distill-temperature <T>',
+    description: 'kd: temperature',
+    path: ['distill', 'temperature'],
+    parse: positiveReal,
+  },
+  {
+    flags: '--distill-warmup <epochs>',
+    description: 'epochs over which the distillation weight rises linearly from 0',
+    path: ['distill', 'warmupEpochs'],
+    parse: real(0, 10000),
+  },
+  {
+    flags: '--prune-parent <student>',
+    description: "the student to prune: 'distilled' (the thesis) or 'plain' (the control)",
+    path: ['prune', 'parent'],
+    parse: choice(['distilled', 'plain']),
+    choices: ['distilled', 'plain'],
   },
   {
     flags: '--prune-ratio <r>',
@@ -216,6 +264,21 @@ export const FIELD_FLAGS: readonly FlagSpec[] = [
     description: 'positions sampled per image for pruning',
     path: ['prune', 'samplesPerImage'],
     parse: integer(1, 100000),
+  },
+  {
+    flags: '--prune-crack-fraction <f>',
+    description:
+      'fraction of the sampled positions drawn where the student sees a crack (0: uniform, the thesis)',
+    path: ['prune', 'crackFraction'],
+    parse: real(0, 1),
+  },
+  {
+    flags: '--finetune-teacher <who>',
+    description:
+      "fine-tuning distils from the 'teacher' logits, the unpruned 'parent' student, or 'none'",
+    path: ['prune', 'finetuneTeacher'],
+    parse: choice(['teacher', 'parent', 'none']),
+    choices: ['teacher', 'parent', 'none'],
   },
   {
     flags: '--finetune-epochs <n>',

@@ -14,6 +14,7 @@ import { exportModels } from './stages/export';
 import { finetunePruned } from './stages/finetune';
 import { pruneStudent } from './stages/prune';
 import { type ReportFile, writeReport } from './stages/report';
+import { trainScratch } from './stages/train-scratch';
 import { trainStudent } from './stages/train-student';
 import { trainTeacher } from './stages/train-teacher';
 
@@ -28,6 +29,7 @@ export const STAGE_WORK: Record<
   'train-student-distilled': (context) => trainStudent(context, true),
   prune: pruneStudent,
   finetune: finetunePruned,
+  'train-scratch': trainScratch,
   evaluate: evaluateModels,
   export: exportModels,
   report: writeReport,

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { initBackend } from '@crack/runtime';
 import { Command, Option } from 'commander';
+import { branchRun, REUSABLE_STAGES } from './branch';
 import type { PipelineConfig } from './config';
 import { PRESET_NAMES } from './config';
 import { createContext, runStage } from './context';
@@ -45,6 +46,12 @@ const STAGE_COMMANDS: { name: string; stage: StageId | null; summary: string }[]
     stage: 'finetune',
     summary:
       'Stage 4b: fine-tune the pruned student with the distillation loss (--finetune-epochs 0 skips it).',
+  },
+  {
+    name: 'train-scratch',
+    stage: 'train-scratch',
+    summary:
+      "Table 4-5's last column (not part of run): train pruned/'s architecture from scratch for the student's plus the fine-tuning epochs.",
   },
   {
     name: 'evaluate',
@@ -176,6 +183,40 @@ export function buildProgram(): Command {
     if (config.fold === 'all') await runAllFolds(root, config, { backend });
     else await runPipeline(createContext(root, config, { backend }));
     printTable(root, config);
+  });
+
+  const branch = addCommonOptions(
+    program
+      .command('branch')
+      .description(
+        'Start a new run directory (--out) from a finished one (--from), reusing the artefacts of the stages named by --reuse ' +
+          '(copied, marked done) and applying the other flags to the stages that follow: students of several seeds or losses ' +
+          "sharing one teacher. Settings a reused stage depends on may not change (except a teacher's seed).",
+      ),
+    false,
+  )
+    .requiredOption('--from <dir>', 'the finished run directory to branch from')
+    .option(
+      '--reuse <stages>',
+      `comma-separated stages to reuse: ${REUSABLE_STAGES.join(', ')}`,
+      'train-teacher,cache-teacher',
+    );
+  branch.action(() => {
+    const options = parsed(branch);
+    const from = path.resolve(String(options.values.from));
+    const out = options.values.out as string | undefined;
+    if (!out) throw new UsageError('--out is required for branch: the new run directory');
+    const source = new RunDir(from).readConfig();
+    if (!source) throw new UsageError(`--from ${from} has no config.json`);
+    const config = resolveConfig(options, source, { allowChanges: true });
+    const reuse = String(options.values.reuse)
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean);
+    branchRun(from, path.resolve(out), config, reuse);
+    console.log(
+      `compress-pipeline branch: ${path.resolve(out)} from ${from}, reusing ${reuse.join(', ')}`,
+    );
   });
 
   for (const { name, stage, summary } of STAGE_COMMANDS) {

@@ -25,11 +25,13 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 /**
  * Builds the config of a run. `stored` is the run directory's config.json when it exists: it is
- * returned unchanged unless a given flag contradicts it, which throws a {@link UsageError}.
+ * returned unchanged unless a given flag contradicts it, which throws a {@link UsageError}
+ * (with `allowChanges`, as `branch` needs, the flags are applied on top of it instead).
  */
 export function resolveConfig(
   options: ParsedOptions,
   stored: PipelineConfig | null,
+  settings: { allowChanges?: boolean } = {},
 ): PipelineConfig {
   const { values, given } = options;
   if (given('preset')) {
@@ -39,12 +41,12 @@ export function resolveConfig(
         `--preset ${preset} is invalid: expected one of ${PRESET_NAMES.join(', ')}`,
       );
   }
-  if (stored && given('preset') && stored.preset !== values.preset)
+  if (stored && !settings.allowChanges && given('preset') && stored.preset !== values.preset)
     throw new UsageError(
       `--preset ${String(values.preset)} differs from the run directory's config.json (${stored.preset}); a run directory keeps its config: drop the flag or use a new --out`,
     );
   const config = stored
-    ? structuredClone(stored)
+    ? withDefaults(stored)
     : presetConfig(given('preset') ? (values.preset as PresetName) : 'quick');
 
   if (given('data')) applyData(config, String(values.data));
@@ -69,9 +71,32 @@ export function resolveConfig(
   if (config.folds !== null && config.fold === null) config.fold = 'all';
 
   validateConfig(config);
-  if (stored) refuseChanges(stored, config);
+  if (stored && !settings.allowChanges) refuseChanges(withDefaults(stored), config);
   return config;
 }
+
+/**
+ * A stored config with the fields added since it was written filled in from its preset, so run
+ * directories made by an older version keep resuming (their settings are unchanged).
+ */
+function withDefaults(stored: PipelineConfig): PipelineConfig {
+  const defaults = presetConfig(
+    PRESET_NAMES.includes(stored.preset) ? stored.preset : 'quick',
+  ) as unknown as Record<string, unknown>;
+  const fill = (into: Record<string, unknown>, from: Record<string, unknown>): void => {
+    for (const [key, value] of Object.entries(from)) {
+      if (!(key in into)) into[key] = structuredClone(value);
+      else if (isObject(value) && isObject(into[key]))
+        fill(into[key] as Record<string, unknown>, value as Record<string, unknown>);
+    }
+  };
+  const config = structuredClone(stored) as unknown as Record<string, unknown>;
+  fill(config, defaults);
+  return config as unknown as PipelineConfig;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 function applyData(config: PipelineConfig, value: string): void {
   if (value === 'synthetic') {

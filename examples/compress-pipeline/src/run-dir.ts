@@ -28,8 +28,11 @@ export const STAGES = [
   'report',
 ] as const;
 
+/** Stages outside `run`, started by their own command. */
+export const EXTRA_STAGES = ['train-scratch'] as const;
+
 /** One stage of the pipeline. */
-export type StageId = (typeof STAGES)[number];
+export type StageId = (typeof STAGES)[number] | (typeof EXTRA_STAGES)[number];
 
 /** What state.json records about one stage. */
 export interface StageRecord {
@@ -59,6 +62,7 @@ export const MODEL_DIRS = {
   studentDistilled: 'student-distilled',
   pruned: 'pruned',
   prunedFinetuned: 'pruned-finetuned',
+  prunedScratch: 'pruned-scratch',
 } as const;
 
 /** A model of the pipeline. */

@@ -15,6 +15,7 @@ import { mixSeed, type Sample, toTfDataset } from '@crack/data';
 import type { LossFunction } from '@crack/distill';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import type { LearningRateSchedule } from './config';
 import { loadModel, saveModel } from './models';
 import { startProgress } from './progress';
 import { readJson, writeFileAtomicSync, writeJsonAtomic } from './run-dir';
@@ -39,6 +40,8 @@ export interface TrainOptions {
   loss: LossFunction;
   epochs: number;
   learningRate: number;
+  /** How the rate moves over the steps of all `epochs` (see {@link learningRateAt}). */
+  schedule: LearningRateSchedule;
   batchSize: number;
   /** Square crop side, 0 for whole images. */
   crop: number;
@@ -48,6 +51,11 @@ export interface TrainOptions {
   checkpointDir: string;
   /** Called with the epoch a run resumes from (> 0). */
   onResume?: (epoch: number) => void;
+  /**
+   * Set before every step to the training progress in epochs (global step / steps per epoch),
+   * for losses that follow a schedule (a distillation warm-up).
+   */
+  clock?: { epochs: number };
   log: (line: string) => void;
 }
 
@@ -101,6 +109,19 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         epochs: 1,
         verbose: 0,
         callbacks: {
+          onBatchBegin: async (batch) => {
+            if (options.clock) options.clock.epochs = epoch + batch / stepsPerEpoch;
+            // The rate depends on the global step only, so a resumed run follows the same curve.
+            setLearningRate(
+              optimizer,
+              learningRateAt(
+                options.schedule,
+                options.learningRate,
+                epoch * stepsPerEpoch + batch,
+                epochs * stepsPerEpoch,
+              ),
+            );
+          },
           onBatchEnd: async (_batch, logs) => {
             lossSum += logs?.loss ?? Number.NaN;
             batches++;
@@ -128,6 +149,30 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     optimizer.dispose();
   }
   return { history, resumedFrom: latest ? latest.epoch : null };
+}
+
+/** The cosine schedule ends at this fraction of the initial rate rather than at 0. */
+export const COSINE_FLOOR = 0.02;
+
+/**
+ * The learning rate of step `step` (0-based) of `total`: `base` for 'constant'; for 'cosine',
+ * `base * (f + (1 - f) * (1 + cos(pi * step / (total - 1))) / 2)` with f = {@link COSINE_FLOOR},
+ * from `base` at the first step down to `f * base` at the last (SGDR without restarts).
+ */
+export function learningRateAt(
+  schedule: LearningRateSchedule,
+  base: number,
+  step: number,
+  total: number,
+): number {
+  if (schedule === 'constant' || total <= 1) return base;
+  const progress = Math.min(Math.max(step / (total - 1), 0), 1);
+  return base * (COSINE_FLOOR + ((1 - COSINE_FLOOR) * (1 + Math.cos(Math.PI * progress))) / 2);
+}
+
+// tfjs's Adam reads its (protected) learningRate field at every step; there is no public setter.
+function setLearningRate(optimizer: tf.Optimizer, rate: number): void {
+  (optimizer as unknown as { learningRate: number }).learningRate = rate;
 }
 
 /** The newest complete checkpoint (a folder renamed into place only once fully written). */

@@ -59,4 +59,66 @@ describe('resolveConfig', () => {
       '--preset quick differs',
     );
   });
+
+  it('fills fields added since an old config.json was written from its preset', () => {
+    const old = structuredClone(resolveConfig(options({ preset: 'tiny' }), null)) as unknown as {
+      training: Record<string, unknown>;
+      distill: Record<string, unknown>;
+      prune: Record<string, unknown>;
+    };
+    delete old.training.schedule;
+    delete old.distill.loss;
+    delete old.prune.crackFraction;
+    const stored = old as unknown as ReturnType<typeof presetConfig>;
+    const config = resolveConfig(options({}), stored);
+    expect(config.training.schedule).toBe('constant');
+    expect(config.distill.loss).toBe('hinge');
+    expect(config.prune.crackFraction).toBe(0);
+    expect(config.training.seed).toBe(stored.training.seed);
+    // A flag equal to the filled default is accepted; a different one is refused.
+    expect(resolveConfig(options({ lrSchedule: 'constant' }), stored).training.schedule).toBe(
+      'constant',
+    );
+    expect(() => resolveConfig(options({ lrSchedule: 'cosine' }), stored)).toThrow(
+      '--lr-schedule "cosine" differs from the run directory\'s config.json ("constant")',
+    );
+  });
+
+  it('parses the distillation and pruning variants', () => {
+    const config = resolveConfig(
+      options({
+        distillLoss: 'kd',
+        distillTemperature: '3',
+        distillMargin: '4',
+        distillSpace: 'probability',
+        distillWarmup: '2.5',
+        pruneCrackFraction: '0.5',
+        finetuneTeacher: 'parent',
+        pruneParent: 'plain',
+      }),
+      null,
+    );
+    expect(config.distill).toMatchObject({
+      loss: 'kd',
+      temperature: 3,
+      margin: 4,
+      space: 'probability',
+      warmupEpochs: 2.5,
+    });
+    expect(config.prune).toMatchObject({
+      crackFraction: 0.5,
+      finetuneTeacher: 'parent',
+      parent: 'plain',
+    });
+    expect(resolveConfig(options({ distillMargin: 'none' }), null).distill.margin).toBeNull();
+    expect(() => resolveConfig(options({ distillMargin: '-1' }), null)).toThrow(
+      '--distill-margin -1 is invalid: expected a positive number',
+    );
+    expect(() => resolveConfig(options({ pruneCrackFraction: '2' }), null)).toThrow(
+      '--prune-crack-fraction 2 is invalid: expected a number in [0, 1]',
+    );
+    expect(() => resolveConfig(options({ distillLoss: 'l2' }), null)).toThrow(
+      '--distill-loss l2 is invalid: expected one of hinge, kd',
+    );
+  });
 });

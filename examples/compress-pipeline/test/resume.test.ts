@@ -117,6 +117,7 @@ describe('kill and resume', () => {
         loss: hardLoss(config),
         epochs,
         learningRate: 1e-2,
+        schedule: 'constant' as const,
         batchSize: 2,
         crop: 16,
         augment: true,

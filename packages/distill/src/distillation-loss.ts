@@ -8,8 +8,13 @@ export interface DistillationLossOptions {
   hard: LossFunction;
   /** The distillation term, e.g. {@link sigmoidDistillation}(). Required. */
   soft: LossFunction;
-  /** Weight of the soft term. Default 1, the thesis's plain sum. Must be finite and >= 0. */
-  softWeight?: number;
+  /**
+   * Weight of the soft term. Default 1, the thesis's plain sum. Must be finite and >= 0. A
+   * function is called at every evaluation of the loss (once per training step in `fit`), so the
+   * weight can follow a schedule, e.g. a warm-up from 0 while the student's cross-entropy settles:
+   * `softWeight: () => Math.min(1, step / 500)` with `step` counted by an `onBatchEnd` callback.
+   */
+  softWeight?: number | (() => number);
 }
 
 const NAME = 'distillationLoss';
@@ -31,7 +36,17 @@ export function distillationLoss(options: DistillationLossOptions): LossFunction
     throw new TypeError(`${NAME}: hard must be a loss function (yTrue, yPred) => scalar`);
   if (typeof soft !== 'function')
     throw new TypeError(`${NAME}: soft must be a loss function (yTrue, yPred) => scalar`);
-  assertNonNegative(NAME, 'softWeight', softWeight);
+  if (typeof softWeight !== 'function') assertNonNegative(NAME, 'softWeight', softWeight);
+  const weightNow = (): number =>
+    typeof softWeight === 'function'
+      ? assertNonNegative(NAME, 'softWeight()', softWeight())
+      : softWeight;
   return (yTrue, yPred) =>
-    tf.tidy(() => tf.add(hard(yTrue, yPred), tf.mul(soft(yTrue, yPred), softWeight)) as tf.Scalar);
+    tf.tidy(() => {
+      const weight = weightNow();
+      const hardTerm = hard(yTrue, yPred);
+      // A zero weight (e.g. the start of a warm-up) skips the soft term and its gradient.
+      if (weight === 0) return hardTerm;
+      return tf.add(hardTerm, tf.mul(soft(yTrue, yPred), weight)) as tf.Scalar;
+    });
 }

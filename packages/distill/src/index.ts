@@ -1,3 +1,8 @@
+export type { BinaryKnowledgeDistillationOptions } from './binary-knowledge-distillation';
+export {
+  binaryKnowledgeDistillation,
+  binaryKnowledgeDistillationLoss,
+} from './binary-knowledge-distillation';
 export type { DistillationLossOptions } from './distillation-loss';
 export { distillationLoss } from './distillation-loss';
 export {

@@ -15,29 +15,65 @@ export interface SigmoidDistillationOptions {
    * is lower. Default 1, the thesis's choice. Must be finite and >= 0.
    */
   beta?: number;
+  /**
+   * Clip the teacher logits to `[-margin, margin]` before the hinge, so the student is pulled only
+   * as far as `max(z, -margin)` on background and `min(z, margin)` on cracks. A very confident
+   * teacher (background logits around -13) otherwise keeps pushing every background logit of the
+   * student down, which costs recall near cracks. Default `Infinity`: eq 4-4 unchanged.
+   * Must be > 0.
+   */
+  margin?: number;
+  /**
+   * Where the hinge is measured: `'logit'` (eq 4-4, default) compares the logits z and q;
+   * `'probability'` compares sigmoid(z) and sigmoid(q), so the pull fades once both are saturated
+   * (a background pixel at p = 1e-4 is no longer pushed towards 1e-6).
+   */
+  space?: 'logit' | 'probability';
 }
 
 const NAME = 'sigmoidDistillation';
 
-function readOptions(caller: string, options: SigmoidDistillationOptions) {
-  const { alpha = 0, beta = 1 } = options ?? {};
+interface Weights {
+  alpha: number;
+  beta: number;
+  margin: number;
+  space: 'logit' | 'probability';
+}
+
+function readOptions(caller: string, options: SigmoidDistillationOptions): Weights {
+  const { alpha = 0, beta = 1, margin = Number.POSITIVE_INFINITY, space = 'logit' } = options ?? {};
+  if (typeof margin !== 'number' || !(margin > 0))
+    throw new RangeError(
+      `${caller}: margin must be a number > 0 (or Infinity), got ${String(margin)}`,
+    );
+  if (space !== 'logit' && space !== 'probability')
+    throw new RangeError(`${caller}: space must be 'logit' or 'probability', got ${String(space)}`);
   return {
     alpha: assertNonNegative(caller, 'alpha', alpha),
     beta: assertNonNegative(caller, 'beta', beta),
+    margin,
+    space,
   };
 }
 
 // Hinge terms on logits: no sigmoid, so nothing saturates; relu's gradient is a 0/1 step (0 at
-// the kink), so each pixel contributes -alpha/N, +beta/N or 0 to dl/dq.
+// the kink), so each pixel contributes -alpha/N, +beta/N or 0 to dl/dq. The margin only moves
+// the target (the teacher's logit is a constant), and in probability space the step is scaled
+// by sigmoid'(q).
 function compute(
   labels: tf.Tensor,
   teacherLogits: tf.Tensor,
   studentLogits: tf.Tensor,
-  weights: { alpha: number; beta: number },
+  weights: Weights,
 ): tf.Scalar {
   const y = tf.cast(labels, 'float32');
-  const z = tf.cast(teacherLogits, 'float32');
-  const q = tf.cast(studentLogits, 'float32');
+  let z = tf.cast(teacherLogits, 'float32');
+  let q = tf.cast(studentLogits, 'float32');
+  if (Number.isFinite(weights.margin)) z = tf.clipByValue(z, -weights.margin, weights.margin);
+  if (weights.space === 'probability') {
+    z = tf.sigmoid(z);
+    q = tf.sigmoid(q);
+  }
   const up = tf.mul(tf.mul(y, tf.relu(tf.sub(z, q))), weights.alpha);
   const down = tf.mul(tf.mul(tf.sub(1, y), tf.relu(tf.sub(q, z))), weights.beta);
   return tf.mean(tf.add(up, down));
@@ -52,6 +88,11 @@ function compute(
  * elements. Hinton's softmax distillation (eq 4-3) is constant for a single sigmoid output; this
  * loss instead pulls the student towards the teacher only where the teacher is more confident
  * in the right direction.
+ *
+ * The defaults are eq 4-4 exactly. Two options change it where a very confident teacher makes
+ * the hinge dominate the cross-entropy: `margin` (distil towards `clip(z, -margin, margin)`) and
+ * `space: 'probability'` (the hinge between sigmoid(z) and sigmoid(q)). For soft targets with a
+ * temperature see {@link binaryKnowledgeDistillation}.
  *
  * `yTrue` must be packed targets (labels and teacher logits, see {@link packTargets}); a plain
  * label tensor carries no teacher and is refused with an error.

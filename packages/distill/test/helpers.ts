@@ -47,6 +47,51 @@ export function sigmoidDistillation64(
   );
 }
 
+/** Eq 4-4 on clip(z, -m, m), in logit or probability space. */
+export function sigmoidDistillationVariant64(
+  y: number[],
+  z: number[],
+  q: number[],
+  options: { alpha?: number; beta?: number; margin?: number; space?: 'logit' | 'probability' },
+): number {
+  const { alpha = 0, beta = 1, margin = Number.POSITIVE_INFINITY, space = 'logit' } = options;
+  const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+  const map = (v: number) => (space === 'probability' ? sigmoid(v) : v);
+  return mean(
+    y.map((yi, i) => {
+      const target = map(Math.min(margin, Math.max(-margin, z[i]!)));
+      const student = map(q[i]!);
+      return (
+        alpha * yi * Math.max(0, target - student) + beta * (1 - yi) * Math.max(0, student - target)
+      );
+    }),
+  );
+}
+
+/** T^2 * mean(w * KL(Bernoulli(sigmoid(z/T)) || Bernoulli(sigmoid(q/T)))), from the definition. */
+export function binaryKnowledgeDistillation64(
+  y: number[],
+  z: number[],
+  q: number[],
+  temperature: number,
+  positiveWeight = 1,
+  negativeWeight = 1,
+): number {
+  const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+  return (
+    temperature *
+    temperature *
+    mean(
+      y.map((yi, i) => {
+        const t = sigmoid(z[i]! / temperature);
+        const s = sigmoid(q[i]! / temperature);
+        const kl = t * Math.log(t / s) + (1 - t) * Math.log((1 - t) / (1 - s));
+        return (yi === 1 ? positiveWeight : negativeWeight) * kl;
+      }),
+    )
+  );
+}
+
 function softmax64(logits: number[], temperature: number): number[] {
   const scaled = logits.map((v) => v / temperature);
   const max = Math.max(...scaled);

@@ -7,6 +7,7 @@ import {
   collectPatches,
   convOutputs,
   convWeights,
+  type SampleSiteOptions,
   type SamplingImages,
 } from './sampling';
 import { filterL1Norms, selectChannels } from './select-channels';
@@ -37,6 +38,13 @@ export interface PruneModelOptions {
   refitBias?: boolean;
   /** Random positions sampled per image. Default 10. */
   samplesPerImage?: number;
+  /**
+   * Fraction of each image's positions drawn where the original model sees a crack (crack-aware
+   * sampling; see {@link SampleSiteOptions.crackFraction}). Default 0: uniform, as in He et al.
+   */
+  crackFraction?: number;
+  /** Probability at which the original model's output counts as crack. Default 0.5. */
+  crackThreshold?: number;
   /** Seed of positions and of the 'random' criterion. Default 0. */
   seed?: number;
   /** Images per forward pass when `images` is one tensor. Default 4. */
@@ -154,6 +162,8 @@ export async function pruneModel(
           samplesPerImage: sampling.samplesPerImage,
           seeds: chosen.map((_, i) => sampling.seed * 1000003 + i),
           batchSize: sampling.batchSize,
+          crackFraction: sampling.crackFraction,
+          crackThreshold: sampling.crackThreshold,
         });
   const targets = originals.map(({ X }, i) => {
     const { kernel, bias, kernelArea, channelsIn, channelsOut } = convWeights(

@@ -19,6 +19,7 @@ export const MODEL_LABELS: Record<ModelId, string> = {
   studentDistilled: 'student, distilled',
   pruned: 'distilled + pruned',
   prunedFinetuned: 'distilled + pruned + fine-tuned',
+  prunedScratch: 'pruned architecture from scratch',
 };
 
 /** One model's entry in eval/metrics.json. */

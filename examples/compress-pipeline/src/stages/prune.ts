@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Sample } from '@crack/data';
 import { findPrunableSites, pruneModel } from '@crack/prune';
 import * as tf from '@tensorflow/tfjs-core';
+import type { PipelineConfig } from '../config';
 import type { StageContext } from '../context';
 import { imageTensor } from '../images';
 import { loadModel, saveModel } from '../models';
@@ -20,7 +21,7 @@ import { writeJsonAtomic } from '../run-dir';
 export async function pruneStudent(context: StageContext): Promise<Record<string, unknown>> {
   const { config, run, log } = context;
   const { train } = await context.data();
-  const student = await loadModel(run.modelDir('studentDistilled'), 'train-student (distilled)');
+  const student = await loadModel(run.modelDir(parentModel(config)), 'train-student');
   const images = centreCrops(train.slice(0, config.prune.images), config.training.crop);
   const analysis = findPrunableSites(student);
   // The thesis prunes the maps between the two convolutions of a block (producers named *_conv1).
@@ -29,7 +30,7 @@ export async function pruneStudent(context: StageContext): Promise<Record<string
       ? analysis.sites.map((site) => site.producer)
       : analysis.sites.map((site) => site.producer).filter((name) => name.endsWith('_conv1'));
   log(
-    `prune: ${config.prune.criterion}, ratio ${config.prune.ratio}, sites ${sites.join(', ')}; ${images.length} images ${images[0]?.shape[2]}x${images[0]?.shape[1]} x ${config.prune.samplesPerImage} samples, on the ${tf.getBackend()} backend`,
+    `prune: ${config.prune.criterion}, ratio ${config.prune.ratio}, crack fraction ${config.prune.crackFraction}, sites ${sites.join(', ')}; ${images.length} images ${images[0]?.shape[2]}x${images[0]?.shape[1]} x ${config.prune.samplesPerImage} samples, on the ${tf.getBackend()} backend`,
   );
   const progress = startProgress({
     label: 'prune',
@@ -44,6 +45,7 @@ export async function pruneStudent(context: StageContext): Promise<Record<string
       criterion: config.prune.criterion,
       sites,
       samplesPerImage: config.prune.samplesPerImage,
+      crackFraction: config.prune.crackFraction,
       seed: config.training.seed,
       onProgress: ({ done }) => progress.update(done),
     });
@@ -65,6 +67,11 @@ export async function pruneStudent(context: StageContext): Promise<Record<string
     tf.dispose(images);
     student.dispose();
   }
+}
+
+/** The model the prune stage starts from (--prune-parent). */
+export function parentModel(config: PipelineConfig): 'studentDistilled' | 'studentPlain' {
+  return config.prune.parent === 'plain' ? 'studentPlain' : 'studentDistilled';
 }
 
 /** Each sample as a [1, c, c, 3] normalised centre crop (c = crop, or the whole image when 0). */

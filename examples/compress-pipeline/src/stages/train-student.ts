@@ -31,13 +31,15 @@ export async function trainStudent(
   log(
     `${stage}: U-Net depth ${config.student.depth}, ${config.student.baseFilters} base channels, ${model.countParams()} params${distill ? ', distilled' : ', no distillation'}`,
   );
+  const clock = { epochs: 0 };
   try {
     const result = await trainModel({
       label: distill ? 'student (distilled)' : 'student (plain)',
       model,
       samples,
       targets: distill ? 'packed' : 'mask',
-      loss: distill ? distilledLoss(config) : hardLoss(config),
+      loss: distill ? distilledLoss(config, () => clock.epochs) : hardLoss(config),
+      clock,
       epochs: config.student.epochs,
       learningRate: config.student.learningRate,
       ...config.training,
@@ -64,15 +66,20 @@ export async function trainStudent(
 export async function withTeacherLogits(
   context: StageContext,
   samples: readonly Sample[],
+  source: { model: ModelId; dir: string; madeBy: string } = {
+    model: 'teacher',
+    dir: TEACHER_LOGITS_DIR,
+    madeBy: 'cache-teacher',
+  },
 ): Promise<Sample[]> {
   const { run } = context;
-  const teacher = await loadModel(run.modelDir('teacher'), 'train-teacher');
+  const teacher = await loadModel(run.modelDir(source.model), source.madeBy);
   try {
-    const logits = await openTeacherLogits(run.path(TEACHER_LOGITS_DIR), { teacher });
+    const logits = await openTeacherLogits(run.path(source.dir), { teacher });
     return samples.map((sample) => {
       if (!logits.has(sample.id))
         throw new Error(
-          `teacher logits for ${sample.id} are missing in ${run.path(TEACHER_LOGITS_DIR)}: rerun cache-teacher --force`,
+          `teacher logits for ${sample.id} are missing in ${run.path(source.dir)}: rerun ${source.madeBy} --force`,
         );
       const [height, width] = logits.shape(sample.id);
       if (height !== sample.height || width !== sample.width)
