@@ -23,6 +23,11 @@ export interface PipelineConfig {
     /** Synthetic image size (width x height). */
     width: number;
     height: number;
+    /**
+     * Train on every image, the held-out fold included (for the model that ships: its quality is
+     * the cross-validated estimate; the run's own evaluation is then in-sample and says so).
+     */
+    trainOnAll: boolean;
   };
   /**
    * k of k-fold cross-validation, or null for a plain hold-out split (synthetic data without

@@ -36,6 +36,16 @@ export async function loadData(
   config: PipelineConfig,
   log: (line: string) => void,
 ): Promise<DataSplit> {
+  const split = await loadSplit(config, log);
+  if (!config.data.trainOnAll) return split;
+  return {
+    train: [...split.train, ...split.test],
+    test: split.test,
+    description: `${split.description}; --train-on-all: training on all ${split.train.length + split.test.length} images, so the evaluation is IN-SAMPLE`,
+  };
+}
+
+async function loadSplit(config: PipelineConfig, log: (line: string) => void): Promise<DataSplit> {
   if (config.fold === 'all')
     throw new Error("loadData: fold 'all' must be split into one run per fold first");
   const { data } = config;

@@ -6,9 +6,13 @@
 import type { Sample } from '@crack/data';
 import {
   aggregateScores,
+  aggregateSweeps,
   binarize,
   type DatasetScores,
   type MatchCounts,
+  type SweepCounts,
+  type SweepSummary,
+  thresholdSweep,
   tolerantScores,
 } from '@crack/metrics';
 import { modelCost } from '@crack/metrics/cost';
@@ -37,6 +41,8 @@ export interface ModelEvaluation {
   tolerant: DatasetScores;
   /** Per-image counts, strict and tolerant. */
   perImage: { id: string; strict: MatchCounts; tolerant: MatchCounts }[];
+  /** Threshold sweeps (0.01..0.99): ODS, OIS and AP, strict and with the tolerance. */
+  sweep: { strict: SweepSummary; tolerant: SweepSummary };
   /** Cost at the evaluation size (the first image's). */
   cost: {
     height: number;
@@ -57,6 +63,14 @@ export interface ModelEvaluation {
  * needed, run, crop back, threshold the sigmoid.
  */
 export function predictMask(model: tfl.LayersModel, sample: Sample, threshold: number): Uint8Array {
+  return binarize(
+    { data: predictProbabilities(model, sample), width: sample.width, height: sample.height },
+    { threshold },
+  ).data as Uint8Array;
+}
+
+/** The crack probability of every pixel of one sample (row-major, the sample's size). */
+export function predictProbabilities(model: tfl.LayersModel, sample: Sample): Float32Array {
   const granularity = sizeGranularity(model);
   const probabilities = tf.tidy(() => {
     const image = imageTensor(sample);
@@ -80,8 +94,7 @@ export function predictMask(model: tfl.LayersModel, sample: Sample, threshold: n
   });
   const data = probabilities.dataSync() as Float32Array;
   probabilities.dispose();
-  return binarize({ data, width: sample.width, height: sample.height }, { threshold })
-    .data as Uint8Array;
+  return data;
 }
 
 /** Evaluates `model` on `samples` (all of one size for the cost and latency figures). */
@@ -92,10 +105,15 @@ export async function evaluateModel(
 ): Promise<ModelEvaluation> {
   const perImage: ModelEvaluation['perImage'] = [];
   const masks: Uint8Array[] = [];
+  const sweeps: { strict: SweepCounts[]; tolerant: SweepCounts[] } = { strict: [], tolerant: [] };
   for (const [index, sample] of samples.entries()) {
-    const predicted = predictMask(model, sample, options.threshold);
-    const pred = { data: predicted, width: sample.width, height: sample.height };
-    const truth = { data: sample.mask, width: sample.width, height: sample.height };
+    const size = { width: sample.width, height: sample.height };
+    const probability = { data: predictProbabilities(model, sample), ...size };
+    const predicted = binarize(probability, { threshold: options.threshold }).data as Uint8Array;
+    const pred = { data: predicted, ...size };
+    const truth = { data: sample.mask, ...size };
+    sweeps.strict.push(thresholdSweep(probability, truth, { tolerance: 0 }));
+    sweeps.tolerant.push(thresholdSweep(probability, truth, { tolerance: options.tolerance }));
     perImage.push({
       id: sample.id,
       strict: counts(tolerantScores(pred, truth, { tolerance: 0 })),
@@ -109,6 +127,7 @@ export async function evaluateModel(
     strict: aggregateScores(perImage.map((image) => image.strict)),
     tolerant: aggregateScores(perImage.map((image) => image.tolerant)),
     perImage,
+    sweep: { strict: aggregateSweeps(sweeps.strict), tolerant: aggregateSweeps(sweeps.tolerant) },
     cost: { height: first.height, width: first.width, ...total },
     latency: await measureLatency(model, first, options.latencyRuns),
     masks,

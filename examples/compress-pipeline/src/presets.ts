@@ -10,7 +10,15 @@ import type { PipelineConfig, PresetName } from './config';
 // trained teacher puts background logits around -13, and the hinge max(0, q - z) then dominates the
 // cross-entropy so much that a student trained for 240 steps predicts no crack at all (measured).
 const shared: Omit<PipelineConfig, 'preset'> = {
-  data: { source: 'synthetic', dir: null, trainImages: 48, testImages: 8, width: 480, height: 320 },
+  data: {
+    source: 'synthetic',
+    dir: null,
+    trainImages: 48,
+    testImages: 8,
+    width: 480,
+    height: 320,
+    trainOnAll: false,
+  },
   folds: null,
   fold: null,
   teacher: { depth: 3, baseFilters: 16, epochs: 20, learningRate: 1e-3 },

@@ -95,7 +95,11 @@ function addCommonOptions(command: Command, isRun: boolean): Command {
       '--fold <i|all>',
       "fold to test on (0-based), or 'all' (run only) for every fold (default: all when folds are used)",
     )
-    .option('--no-augment', 'train without flips, rotations, brightness and contrast changes');
+    .option('--no-augment', 'train without flips, rotations, brightness and contrast changes')
+    .option(
+      '--train-on-all',
+      'train on every image, the held-out fold too (for a model to ship; its evaluation is then in-sample)',
+    );
   for (const spec of FIELD_FLAGS) {
     const option = new Option(spec.flags, describeFlag(spec));
     if (spec.choices) option.choices(spec.choices);

@@ -23,6 +23,13 @@ export interface ReportRow {
   macs: number;
   /** Median forward time of one image at the evaluation size, on the run's backend. */
   latencyMs: number;
+  /**
+   * Threshold-free scores with the tolerance (F1 at the best dataset threshold, mean of the best
+   * per-image F1, average precision); null in reports made before they were computed.
+   */
+  odsTolerant: number | null;
+  oisTolerant: number | null;
+  apTolerant: number | null;
 }
 
 /** A report row from a model's evaluation (micro-averaged scores, the metrics package's default). */
@@ -40,14 +47,17 @@ export function reportRow(model: StoredEvaluation): ReportRow {
     weights: model.cost.weights,
     macs: model.cost.macs,
     latencyMs: model.latency.medianMs,
+    odsTolerant: model.sweep?.tolerant.ods.f1 ?? null,
+    oisTolerant: model.sweep?.tolerant.ois ?? null,
+    apTolerant: model.sweep?.tolerant.ap ?? null,
   };
 }
 
 /** The Markdown table of the rows (tolerance in the column names, e.g. F1_2). */
 export function reportTable(rows: readonly ReportRow[], tolerance: number): string {
   const t = Number.isInteger(tolerance) ? String(tolerance) : tolerance.toFixed(1);
-  const header = `| model | Pr | Re | F1 | Pr${t} | Re${t} | F1_${t} | params | MACs | latency (ms) |`;
-  const rule = '|---|---|---|---|---|---|---|---|---|---|';
+  const header = `| model | Pr | Re | F1 | Pr${t} | Re${t} | F1_${t} | ODS_${t} | OIS_${t} | AP_${t} | params | MACs | latency (ms) |`;
+  const rule = '|---|---|---|---|---|---|---|---|---|---|---|---|---|';
   const lines = rows.map((row) =>
     [
       row.label,
@@ -59,6 +69,9 @@ export function reportTable(rows: readonly ReportRow[], tolerance: number): stri
         row.recallTolerant,
         row.f1Tolerant,
       ].map((value) => value.toFixed(4)),
+      ...[row.odsTolerant, row.oisTolerant, row.apTolerant].map((value) =>
+        value === null || value === undefined ? '–' : value.toFixed(4),
+      ),
       row.params.toLocaleString('en-US'),
       formatMacs(row.macs),
       row.latencyMs.toFixed(1),
@@ -90,6 +103,8 @@ export function meanRows(folds: readonly (readonly ReportRow[])[]): ReportRow[] 
     const first = rows[0] as ReportRow;
     const mean = (key: keyof ReportRow): number =>
       rows.reduce((sum, row) => sum + (row[key] as number), 0) / rows.length;
+    const meanOrNull = (key: 'odsTolerant' | 'oisTolerant' | 'apTolerant'): number | null =>
+      rows.every((row) => typeof row[key] === 'number') ? mean(key) : null;
     return {
       id: first.id,
       label: first.label,
@@ -103,6 +118,9 @@ export function meanRows(folds: readonly (readonly ReportRow[])[]): ReportRow[] 
       weights: mean('weights'),
       macs: mean('macs'),
       latencyMs: mean('latencyMs'),
+      odsTolerant: meanOrNull('odsTolerant'),
+      oisTolerant: meanOrNull('oisTolerant'),
+      apTolerant: meanOrNull('apTolerant'),
     };
   });
 }

@@ -66,6 +66,7 @@ export function resolveConfig(
     setPath(config, spec.path, spec.parse(String(values[key]), flag));
   }
   if (given('augment')) config.training.augment = Boolean(values.augment);
+  if (given('trainOnAll')) config.data.trainOnAll = Boolean(values.trainOnAll);
   if (given('folds') && config.fold === null) config.fold = 'all';
   if (given('fold')) config.fold = parseFold(String(values.fold));
   if (config.folds !== null && config.fold === null) config.fold = 'all';

@@ -1,5 +1,6 @@
 /** Flags to config: presets, overrides, validation messages that name the flag, and run-directory config locking. */
 import { describe, expect, it } from 'vitest';
+import { loadData } from '../src/data';
 import { presetConfig } from '../src/presets';
 import { type ParsedOptions, resolveConfig } from '../src/resolve-config';
 
@@ -120,5 +121,17 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig(options({ distillLoss: 'l2' }), null)).toThrow(
       '--distill-loss l2 is invalid: expected one of hinge, kd',
     );
+  });
+
+  it('--train-on-all trains on the held-out images too and says the evaluation is in-sample', async () => {
+    const config = resolveConfig(options({ preset: 'tiny', trainOnAll: true }), null);
+    const split = await loadData(config, () => {});
+    expect(split.train.map((sample) => sample.id)).toEqual(
+      [...(await loadData(presetConfig('tiny'), () => {})).train, ...split.test].map(
+        (sample) => sample.id,
+      ),
+    );
+    expect(split.test).toHaveLength(2);
+    expect(split.description).toContain('IN-SAMPLE');
   });
 });

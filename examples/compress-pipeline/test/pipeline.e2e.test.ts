@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { syntheticCracks } from '@crack/data';
 import { decodeImage } from '@crack/data/image';
-import { aggregateScores, tolerantScores } from '@crack/metrics';
+import { aggregateScores, aggregateSweeps, thresholdSweep, tolerantScores } from '@crack/metrics';
 import { modelCost } from '@crack/metrics/cost';
 import { nodeFileSystem } from '@crack/unet/node';
 import * as tf from '@tensorflow/tfjs-core';
@@ -107,7 +107,7 @@ describe('compress-pipeline run (tiny preset)', () => {
   it('prints the Table 4-6 layout in report.md', () => {
     const markdown = readFileSync(path.join(root, 'report.md'), 'utf8');
     expect(markdown).toContain(
-      '| model | Pr | Re | F1 | Pr2 | Re2 | F1_2 | params | MACs | latency (ms) |',
+      '| model | Pr | Re | F1 | Pr2 | Re2 | F1_2 | ODS_2 | OIS_2 | AP_2 | params | MACs | latency (ms) |',
     );
     for (const label of [
       'teacher',
@@ -138,6 +138,7 @@ describe('compress-pipeline run (tiny preset)', () => {
       );
       const strict = [];
       const tolerant = [];
+      const sweeps = [];
       for (const sample of test) {
         const input = tf.tensor4d(
           Float32Array.from(sample.image.data, (value) => (value - 127.5) / 127.5),
@@ -155,6 +156,12 @@ describe('compress-pipeline run (tiny preset)', () => {
           height,
         };
         const truth = { data: sample.mask, width, height };
+        const probability = {
+          data: Float32Array.from(values, (logit) => 1 / (1 + Math.exp(-logit))),
+          width,
+          height,
+        };
+        sweeps.push(thresholdSweep(probability, truth, { tolerance: report.evaluation.tolerance }));
         strict.push(tolerantScores(pred, truth, { tolerance: 0 }));
         tolerant.push(tolerantScores(pred, truth, { tolerance: report.evaluation.tolerance }));
       }
@@ -166,6 +173,10 @@ describe('compress-pipeline run (tiny preset)', () => {
       expect(row.precisionTolerant, entry.id).toBeCloseTo(t.precision, 6);
       expect(row.recallTolerant, entry.id).toBeCloseTo(t.recall, 6);
       expect(row.f1Tolerant, entry.id).toBeCloseTo(t.f1, 6);
+      const sweep = aggregateSweeps(sweeps);
+      expect(row.odsTolerant, entry.id).toBeCloseTo(sweep.ods.f1, 4);
+      expect(row.oisTolerant, entry.id).toBeCloseTo(sweep.ois, 4);
+      expect(row.apTolerant, entry.id).toBeCloseTo(sweep.ap, 4);
       expect(row.params).toBe(model.countParams());
       expect(row.macs).toBe(modelCost(model, { height, width }).total.macs);
       expect(row.latencyMs).toBeGreaterThan(0);
