@@ -9,6 +9,7 @@ import { cpSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { PipelineConfig } from './config';
 import { UsageError } from './flags';
+import { withDefaults } from './resolve-config';
 import { MODEL_DIRS, RunDir, type StageId } from './run-dir';
 import { TEACHER_LOGITS_DIR } from './stages/cache-teacher';
 
@@ -53,8 +54,9 @@ export function branchRun(
   reuse: readonly string[],
 ): void {
   const from = new RunDir(source);
-  const base = from.readConfig();
-  if (!base) throw new UsageError(`--from ${source} has no config.json`);
+  const stored = from.readConfig();
+  if (!stored) throw new UsageError(`--from ${source} has no config.json`);
+  const base = withDefaults(stored);
   if (existsSync(path.join(target, 'config.json')))
     throw new UsageError(`--out ${target} is a run directory already; branch into a new folder`);
   const state = from.readState();

@@ -133,7 +133,7 @@ export interface ModelConfig {
 export type LearningRateSchedule = 'constant' | 'cosine';
 
 /** Names of the built-in presets. */
-export type PresetName = 'tiny' | 'quick' | 'thesis';
+export type PresetName = 'tiny' | 'quick' | 'cfd' | 'thesis';
 
 /** The built-in presets, by name. */
-export const PRESET_NAMES: readonly PresetName[] = ['tiny', 'quick', 'thesis'];
+export const PRESET_NAMES: readonly PresetName[] = ['tiny', 'quick', 'cfd', 'thesis'];

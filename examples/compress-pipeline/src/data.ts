@@ -29,6 +29,13 @@ export interface DataSplit {
 export const SYNTHETIC_DATA_SEED = 2024;
 
 /**
+ * Seed of the k-fold assignment of synthetic data and of folders without folds.json: fixed, so
+ * students of several seeds (`reproduce --seeds`, `branch --seed`) test on the same fold as the
+ * teacher they share.
+ */
+export const FOLD_SEED = 0;
+
+/**
  * Loads the samples of a run. `config.fold` must be a fold index (or null for a hold-out split of
  * synthetic data); 'all' is resolved by the `run` command into one run per fold.
  */
@@ -90,7 +97,7 @@ function foldsOf(
   if (fromFile && fromFile.length === k) return fromFile;
   if (k > ids.length)
     throw new UsageError(`--folds ${k} is out of range: the data has only ${ids.length} images`);
-  return kFold(ids, k, { seed: config.training.seed });
+  return kFold(ids, k, { seed: FOLD_SEED });
 }
 
 function syntheticSplit(config: PipelineConfig): DataSplit {
@@ -111,7 +118,7 @@ function syntheticSplit(config: PipelineConfig): DataSplit {
   const folds = kFold(
     samples.map((sample) => sample.id),
     config.folds,
-    { seed: config.training.seed },
+    { seed: FOLD_SEED },
   );
   const fold = config.fold as number;
   const split = foldSplit(folds, fold);

@@ -12,6 +12,7 @@ import { createContext, runStage } from './context';
 import { describeFlag, FIELD_FLAGS, UsageError } from './flags';
 import { reportRows, runAllFolds, runPipeline, STAGE_WORK } from './pipeline';
 import { reportTable } from './report';
+import { ARMS, reproduce } from './reproduce';
 import { type ParsedOptions, resolveConfig } from './resolve-config';
 import { RunDir, type StageId } from './run-dir';
 
@@ -131,12 +132,13 @@ async function prepare(
     out ?? path.join('out', new Date().toISOString().replace(/[:.]/g, '-')),
   );
   const stored = new RunDir(root).readConfig();
-  if (!stored && name !== 'run' && name !== 'train-teacher')
+  const starts = name === 'run' || name === 'reproduce' || name === 'train-teacher';
+  if (!stored && !starts)
     throw new UsageError(
       `--out ${root} has no config.json: start the run with \`run\` or \`train-teacher\` first`,
     );
   const config = resolveConfig(options, stored);
-  if (name !== 'run' && config.fold === 'all')
+  if (name !== 'run' && name !== 'reproduce' && config.fold === 'all')
     throw new UsageError(
       `--fold all runs only with \`run\`; give ${name} the run directory of one fold (--out ${path.join(root, 'fold-<i>')}) or --fold i`,
     );
@@ -221,6 +223,79 @@ export function buildProgram(): Command {
     console.log(
       `compress-pipeline branch: ${path.resolve(out)} from ${from}, reusing ${reuse.join(', ')}`,
     );
+  });
+
+  const repro = addCommonOptions(
+    program
+      .command('reproduce')
+      .description(
+        "The thesis's Tables 4-4, 4-5 and 4-6 on every fold and seed, resumable: per fold a teacher, per seed the control, " +
+          'the distilled student, pruning + fine-tuning and the pruned architecture from scratch, plus one run per ablation ' +
+          'arm (other distillation losses, other pruning criteria); then results.json and tables.md with means and paired ' +
+          'differences. Start with --preset cfd. Rerun the same command to continue; --only-folds splits the work between processes.',
+      ),
+    true,
+  )
+    .option(
+      '--seeds <list>',
+      'comma-separated student seeds (the teacher of a fold uses the first)',
+      '1,2',
+    )
+    .option('--only-folds <list>', 'comma-separated folds to work on (default: all)')
+    .option(
+      '--arms <list>',
+      `comma-separated ablation arms, or none (default: all of ${ARMS.map((arm) => arm.name).join(', ')})`,
+    );
+  repro.action(async () => {
+    const { root, config, backend } = await prepare(repro, 'reproduce', false);
+    if (config.folds === null)
+      throw new UsageError('reproduce needs folds: --data cfd, a folder with folds, or --folds K');
+    const runDir = new RunDir(root);
+    if (!runDir.readConfig()) runDir.writeConfig(config);
+    const values = repro.opts();
+    const list = (value: unknown, flag: string, max: number): number[] =>
+      String(value)
+        .split(',')
+        .map((item) => {
+          const number = Number(item.trim());
+          if (!Number.isInteger(number) || number < 0 || number > max)
+            throw new UsageError(
+              `${flag} ${String(value)} is invalid: expected integers in [0, ${max}]`,
+            );
+          return number;
+        });
+    const folds = values.onlyFolds
+      ? list(values.onlyFolds, '--only-folds', config.folds - 1)
+      : Array.from({ length: config.folds }, (_, i) => i);
+    const armNames = values.arms
+      ? String(values.arms)
+          .split(',')
+          .map((a) => a.trim())
+      : null;
+    const arms =
+      armNames === null
+        ? ARMS
+        : armNames[0] === 'none'
+          ? []
+          : armNames.map((name) => {
+              const arm = ARMS.find((candidate) => candidate.name === name);
+              if (!arm)
+                throw new UsageError(
+                  `--arms ${name} is invalid: expected some of ${ARMS.map((a) => a.name).join(', ')} or none`,
+                );
+              return arm;
+            });
+    await reproduce(
+      root,
+      { ...config, fold: null },
+      {
+        seeds: list(values.seeds, '--seeds', 2 ** 31 - 1),
+        folds,
+        arms,
+        context: { backend },
+      },
+    );
+    console.log(`tables: ${path.join(root, 'tables.md')}`);
   });
 
   for (const { name, stage, summary } of STAGE_COMMANDS) {

@@ -50,6 +50,7 @@ export function resolveConfig(
     : presetConfig(given('preset') ? (values.preset as PresetName) : 'quick');
 
   if (given('data')) applyData(config, String(values.data));
+  else if (config.data.source === 'cfd' && config.data.dir === null) applyData(config, 'cfd');
   if (given('imageSize')) {
     const match = /^(\d+)x(\d+)$/.exec(String(values.imageSize));
     if (!match)
@@ -80,7 +81,7 @@ export function resolveConfig(
  * A stored config with the fields added since it was written filled in from its preset, so run
  * directories made by an older version keep resuming (their settings are unchanged).
  */
-function withDefaults(stored: PipelineConfig): PipelineConfig {
+export function withDefaults(stored: PipelineConfig): PipelineConfig {
   const defaults = presetConfig(
     PRESET_NAMES.includes(stored.preset) ? stored.preset : 'quick',
   ) as unknown as Record<string, unknown>;

@@ -1,0 +1,382 @@
+/**
+ * `compress-pipeline reproduce`: the thesis's Tables 4-4, 4-5 and 4-6 on k folds and several seeds
+ * in one resumable command. Layout of the output folder:
+ *
+ * ```
+ * <out>/config.json                     the base config (the flags applied to the preset)
+ * <out>/fold-<f>/teacher/               train-teacher + cache-teacher (once per fold, first seed)
+ * <out>/fold-<f>/seed-<s>/base/         control and distilled student (default distillation),
+ *                                       pruned + fine-tuned (default pruning), pruned architecture
+ *                                       from scratch; branched from the fold's teacher
+ * <out>/fold-<f>/seed-<s>/<arm>/        one Table 4-4 or 4-5 variant, branched from base
+ * <out>/results.json, <out>/tables.md   every finished (fold, seed): per-arm scores, means, paired
+ *                                       differences against the control
+ * ```
+ *
+ * Every run directory resumes like `run` does, so the command can be stopped and rerun at any
+ * time; `--only-folds` lets two processes share the work (one per core).
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { branchRun } from './branch';
+import type { PipelineConfig } from './config';
+import { type ContextOptions, createContext, runStage, type StageContext } from './context';
+import { STAGE_WORK } from './pipeline';
+import { formatMacs, type ReportRow, reportTable } from './report';
+import { readJson, type StageId, writeFileAtomicSync, writeJsonAtomic } from './run-dir';
+import type { ReportFile } from './stages/report';
+
+/** A variant of the base run: how its config differs, what it reuses and which stages it runs. */
+export interface Arm {
+  name: string;
+  /** The table it belongs to. */
+  table: '4-4' | '4-5';
+  /** One line for the tables. */
+  label: string;
+  change: (config: PipelineConfig) => void;
+  reuse: string[];
+  stages: StageId[];
+  /** The model id whose row represents the arm. */
+  model: 'studentDistilled' | 'prunedFinetuned';
+}
+
+const DISTILL_STAGES: StageId[] = ['train-student-distilled', 'evaluate', 'report'];
+const PRUNE_STAGES: StageId[] = ['prune', 'finetune', 'evaluate', 'report'];
+const TEACHER_STAGES = ['train-teacher', 'cache-teacher'];
+
+/** The variants of the ablation (the base run carries the defaults of the config). */
+export const ARMS: readonly Arm[] = [
+  {
+    name: 'distill-thesis',
+    table: '4-4',
+    label: 'eq 4-4 hinge (a = 0, b = 1), weight 1: the thesis',
+    change: (c) => {
+      Object.assign(c.distill, { loss: 'hinge', alpha: 0, beta: 1, margin: null, space: 'logit' });
+      c.distill.softWeight = 1;
+    },
+    reuse: TEACHER_STAGES,
+    stages: DISTILL_STAGES,
+    model: 'studentDistilled',
+  },
+  {
+    name: 'distill-margin',
+    table: '4-4',
+    label: 'eq 4-4 hinge towards max(z, -4), weight 1',
+    change: (c) => {
+      Object.assign(c.distill, { loss: 'hinge', alpha: 0, beta: 1, margin: 4, space: 'logit' });
+      c.distill.softWeight = 1;
+    },
+    reuse: TEACHER_STAGES,
+    stages: DISTILL_STAGES,
+    model: 'studentDistilled',
+  },
+  {
+    name: 'distill-probability',
+    table: '4-4',
+    label: 'eq 4-4 hinge on probabilities (a = 1, b = 1), weight 1',
+    change: (c) => {
+      Object.assign(c.distill, { loss: 'hinge', alpha: 1, beta: 1, margin: null });
+      c.distill.space = 'probability';
+      c.distill.softWeight = 1;
+    },
+    reuse: TEACHER_STAGES,
+    stages: DISTILL_STAGES,
+    model: 'studentDistilled',
+  },
+  {
+    name: 'prune-thesis',
+    table: '4-5',
+    label: 'LASSO, uniform positions, fine-tuned from the teacher (the thesis)',
+    change: (c) => {
+      c.prune.crackFraction = 0;
+      c.prune.finetuneTeacher = 'teacher';
+    },
+    reuse: [...TEACHER_STAGES, 'train-student-distilled'],
+    stages: PRUNE_STAGES,
+    model: 'prunedFinetuned',
+  },
+  {
+    name: 'prune-l1',
+    table: '4-5',
+    label: 'L1-norm of the filters, same sampling and fine-tuning as the default',
+    change: (c) => {
+      c.prune.criterion = 'l1';
+    },
+    reuse: [...TEACHER_STAGES, 'train-student-distilled'],
+    stages: PRUNE_STAGES,
+    model: 'prunedFinetuned',
+  },
+  {
+    name: 'prune-random',
+    table: '4-5',
+    label: 'random channels, same sampling and fine-tuning as the default',
+    change: (c) => {
+      c.prune.criterion = 'random';
+    },
+    reuse: [...TEACHER_STAGES, 'train-student-distilled'],
+    stages: PRUNE_STAGES,
+    model: 'prunedFinetuned',
+  },
+];
+
+/** Options of {@link reproduce}. */
+export interface ReproduceOptions {
+  /** Seeds of the students (the teacher of a fold uses the first). */
+  seeds: number[];
+  /** Folds to work on (default all); the summary covers whatever is finished. */
+  folds: number[];
+  /** Arms to run (default all of {@link ARMS}). */
+  arms: readonly Arm[];
+  context: ContextOptions;
+}
+
+const BASE_STAGES: StageId[] = [
+  'train-student-plain',
+  'train-student-distilled',
+  'prune',
+  'finetune',
+  'train-scratch',
+  'evaluate',
+  'report',
+];
+
+/** Runs (or resumes) every fold x seed x arm, then writes results.json and tables.md. */
+export async function reproduce(
+  root: string,
+  config: PipelineConfig,
+  options: ReproduceOptions,
+): Promise<void> {
+  for (const fold of options.folds) {
+    const teacherDir = path.join(root, `fold-${fold}`, 'teacher');
+    const teacherConfig = withFoldSeed(config, fold, options.seeds[0] as number);
+    const teacher = createContext(teacherDir, teacherConfig, options.context);
+    teacher.log(`=== reproduce: fold ${fold}, teacher ===`);
+    await runStages(teacher, ['train-teacher', 'cache-teacher']);
+    for (const seed of options.seeds) {
+      const baseDir = path.join(root, `fold-${fold}`, `seed-${seed}`, 'base');
+      const baseConfig = withFoldSeed(config, fold, seed);
+      if (!existsSync(path.join(baseDir, 'config.json')))
+        branchRun(teacherDir, baseDir, baseConfig, TEACHER_STAGES);
+      const base = createContext(baseDir, baseConfig, options.context);
+      base.log(`=== reproduce: fold ${fold}, seed ${seed}, base ===`);
+      await runStages(base, BASE_STAGES);
+      for (const arm of options.arms) {
+        const armDir = path.join(root, `fold-${fold}`, `seed-${seed}`, arm.name);
+        const armConfig = structuredClone(baseConfig);
+        arm.change(armConfig);
+        if (!existsSync(path.join(armDir, 'config.json')))
+          branchRun(baseDir, armDir, armConfig, arm.reuse);
+        const context = createContext(armDir, armConfig, options.context);
+        context.log(`=== reproduce: fold ${fold}, seed ${seed}, ${arm.name} ===`);
+        await runStages(context, arm.stages);
+      }
+      summarise(root, config);
+    }
+  }
+  summarise(root, config);
+}
+
+function withFoldSeed(config: PipelineConfig, fold: number, seed: number): PipelineConfig {
+  const copy = structuredClone(config);
+  copy.fold = fold;
+  copy.training.seed = seed;
+  return copy;
+}
+
+async function runStages(context: StageContext, stages: readonly StageId[]): Promise<void> {
+  for (const stage of stages) await runStage(context, stage, () => STAGE_WORK[stage](context));
+}
+
+/** One (fold, seed) result: each arm's row and the base rows. */
+interface Replicate {
+  fold: number;
+  seed: number;
+  rows: Record<string, ReportRow>;
+}
+
+/** Collects every finished (fold, seed) under `root` and writes results.json and tables.md. */
+export function summarise(root: string, config: PipelineConfig): void {
+  const replicates: Replicate[] = [];
+  for (let fold = 0; fold < (config.folds ?? 1); fold++) {
+    for (const seedDir of listDirs(path.join(root, `fold-${fold}`))) {
+      const match = /^seed-(\d+)$/.exec(seedDir);
+      if (!match) continue;
+      const rows: Record<string, ReportRow> = {};
+      const where = path.join(root, `fold-${fold}`, seedDir);
+      const base = readJson<ReportFile>(path.join(where, 'base', 'report.json'));
+      for (const row of base?.models ?? []) rows[`base.${row.id}`] = row;
+      for (const arm of ARMS) {
+        const report = readJson<ReportFile>(path.join(where, arm.name, 'report.json'));
+        const row = report?.models.find((candidate) => candidate.id === arm.model);
+        if (row) rows[arm.name] = row;
+      }
+      if (Object.keys(rows).length > 0) replicates.push({ fold, seed: Number(match[1]), rows });
+    }
+  }
+  writeJsonAtomic(path.join(root, 'results.json'), { replicates });
+  writeFileAtomicSync(path.join(root, 'tables.md'), `${tables(replicates, config)}\n`);
+}
+
+function listDirs(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).sort() : [];
+}
+
+/** A row of a comparison table: where its numbers come from in each replicate. */
+interface Line {
+  label: string;
+  key: string;
+}
+
+/** Mean and sample standard deviation. */
+function meanSd(values: readonly number[]): { mean: number; sd: number } {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const sd =
+    values.length > 1
+      ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1))
+      : Number.NaN;
+  return { mean, sd };
+}
+
+const f4 = (value: number): string => (Number.isFinite(value) ? value.toFixed(4) : '–');
+const signed = (value: number): string =>
+  Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(4)}` : '–';
+
+/**
+ * One comparison table: per line the replicates that have it, mean F1 / F1_2 / ODS_2, and the
+ * paired difference of F1 against the reference line (mean +- sd over the replicates that have
+ * both, and how many of them the line wins).
+ */
+function comparison(replicates: readonly Replicate[], lines: readonly Line[], reference: string) {
+  const header =
+    '| model | n | F1 | F1_2 | ODS_2 | params | MACs | ΔF1 vs reference (mean ± sd) | wins |';
+  const rule = '|---|---|---|---|---|---|---|---|---|';
+  const body = lines.map(({ label, key }) => {
+    const have = replicates.filter((r) => r.rows[key]);
+    if (have.length === 0) return `| ${label} | 0 | | | | | | | |`;
+    const rows = have.map((r) => r.rows[key] as ReportRow);
+    const paired = have.filter((r) => r.rows[reference]);
+    const deltas = paired.map(
+      (r) => (r.rows[key] as ReportRow).f1 - (r.rows[reference] as ReportRow).f1,
+    );
+    const delta = meanSd(deltas);
+    const wins = deltas.filter((d) => d > 0).length;
+    const ods = rows.map((row) => row.odsTolerant ?? Number.NaN);
+    return [
+      label,
+      String(have.length),
+      f4(meanSd(rows.map((row) => row.f1)).mean),
+      f4(meanSd(rows.map((row) => row.f1Tolerant)).mean),
+      f4(meanSd(ods).mean),
+      Math.round(meanSd(rows.map((row) => row.params)).mean).toLocaleString('en-US'),
+      formatMacs(meanSd(rows.map((row) => row.macs)).mean),
+      key === reference ? '(reference)' : `${signed(delta.mean)} ± ${f4(delta.sd)}`,
+      key === reference ? '' : `${wins}/${paired.length}`,
+    ]
+      .join(' | ')
+      .replace(/^/, '| ')
+      .concat(' |');
+  });
+  return [header, rule, ...body].join('\n');
+}
+
+/** The Markdown of tables.md. */
+function tables(replicates: readonly Replicate[], config: PipelineConfig): string {
+  const defaultDistill =
+    config.distill.loss === 'kd'
+      ? `binary KD, T = ${config.distill.temperature}, weight ${config.distill.softWeight}`
+      : `eq 4-4 hinge${config.distill.margin === null ? '' : ` towards max(z, -${config.distill.margin})`}${config.distill.space === 'probability' ? ' on probabilities' : ''}, weight ${config.distill.softWeight}`;
+  const defaultPrune = `${config.prune.criterion}, ${config.prune.crackFraction > 0 ? `${config.prune.crackFraction} of the positions on cracks` : 'uniform positions'}, fine-tuned ${config.prune.finetuneEpochs} epochs from the ${config.prune.finetuneTeacher}`;
+  const table44 = comparison(
+    replicates,
+    [
+      { label: 'control student (no distillation)', key: 'base.studentPlain' },
+      { label: `distilled: ${defaultDistill} (default)`, key: 'base.studentDistilled' },
+      ...ARMS.filter((arm) => arm.table === '4-4').map((arm) => ({
+        label: `distilled: ${arm.label}`,
+        key: arm.name,
+      })),
+    ],
+    'base.studentPlain',
+  );
+  const table45 = comparison(
+    replicates,
+    [
+      { label: 'unpruned parent (distilled student)', key: 'base.studentDistilled' },
+      { label: `pruned 0.5: ${defaultPrune} (default)`, key: 'base.prunedFinetuned' },
+      ...ARMS.filter((arm) => arm.table === '4-5').map((arm) => ({
+        label: `pruned 0.5: ${arm.label}`,
+        key: arm.name,
+      })),
+      {
+        label: `pruned architecture from scratch (${config.student.epochs + config.prune.finetuneEpochs} epochs)`,
+        key: 'base.prunedScratch',
+      },
+    ],
+    'base.studentDistilled',
+  );
+  const ids = ['teacher', 'studentPlain', 'studentDistilled', 'prunedFinetuned'];
+  const means = ids
+    .map((id) => {
+      const rows = replicates
+        .map((r) => r.rows[`base.${id}`])
+        .filter((row): row is ReportRow => row !== undefined);
+      if (rows.length === 0) return null;
+      const mean = (pick: (row: ReportRow) => number | null) =>
+        meanSd(rows.map((row) => pick(row) ?? Number.NaN)).mean;
+      const row: ReportRow = {
+        ...(rows[0] as ReportRow),
+        label: `${(rows[0] as ReportRow).label} (n = ${rows.length})`,
+        precision: mean((r) => r.precision),
+        recall: mean((r) => r.recall),
+        f1: mean((r) => r.f1),
+        precisionTolerant: mean((r) => r.precisionTolerant),
+        recallTolerant: mean((r) => r.recallTolerant),
+        f1Tolerant: mean((r) => r.f1Tolerant),
+        odsTolerant: mean((r) => r.odsTolerant),
+        oisTolerant: mean((r) => r.oisTolerant),
+        apTolerant: mean((r) => r.apTolerant),
+        params: mean((r) => r.params),
+        weights: mean((r) => r.weights),
+        macs: mean((r) => r.macs),
+        latencyMs: mean((r) => r.latencyMs),
+      };
+      return row;
+    })
+    .filter((row): row is ReportRow => row !== null);
+  const perReplicate = [
+    '| fold | seed | control F1 | distilled F1 | pruned + ft F1 | teacher F1 |',
+    '|---|---|---|---|---|---|',
+    ...replicates.map(
+      (r) =>
+        `| ${r.fold} | ${r.seed} | ${[
+          'studentPlain',
+          'studentDistilled',
+          'prunedFinetuned',
+          'teacher',
+        ]
+          .map((id) => f4(r.rows[`base.${id}`]?.f1 ?? Number.NaN))
+          .join(' | ')} |`,
+    ),
+  ];
+  return [
+    `# Reproduction: ${replicates.length} finished (fold, seed) replicates`,
+    '',
+    'Micro-averaged scores on each held-out fold at threshold 0.5; tolerant columns with 2 px; means over the replicates listed at the end. ΔF1 is paired: the same fold, seed, initial weights and batches.',
+    '',
+    '## Table 4-4: distillation',
+    '',
+    table44,
+    '',
+    '## Table 4-5: channel pruning at ratio 0.5 (same budget)',
+    '',
+    table45,
+    '',
+    '## Table 4-6: the framework',
+    '',
+    reportTable(means, config.evaluate.tolerance),
+    '',
+    '## Replicates',
+    '',
+    ...perReplicate,
+  ].join('\n');
+}

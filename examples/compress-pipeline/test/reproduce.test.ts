@@ -1,0 +1,108 @@
+/**
+ * `reproduce` on the tiny preset: one fold, two seeds sharing the fold's teacher, two ablation
+ * arms; the tables are checked against the runs' own report.json files, and a rerun does nothing.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReportRow } from '../src/report';
+import { ARMS, reproduce } from '../src/reproduce';
+import type { RunState } from '../src/run-dir';
+import type { ReportFile } from '../src/stages/report';
+import { removeTemporaryDirs, temporaryDir, tinyConfig, useBackend } from './helpers';
+
+afterAll(removeTemporaryDirs);
+
+const config = tinyConfig((c) => {
+  c.folds = 2;
+  c.fold = null;
+});
+const root = temporaryDir('reproduce');
+const arms = ARMS.filter((arm) => arm.name === 'distill-thesis' || arm.name === 'prune-l1');
+const read = <T>(...parts: string[]): T =>
+  JSON.parse(readFileSync(path.join(root, ...parts), 'utf8')) as T;
+let tensorsBefore = 0;
+
+beforeAll(async () => {
+  await useBackend();
+  tensorsBefore = tf.memory().numTensors;
+  await reproduce(root, config, {
+    seeds: [1, 2],
+    folds: [0],
+    arms,
+    context: { print: () => {} },
+  });
+}, 600_000);
+
+describe('reproduce (tiny preset)', () => {
+  it('leaks no tensors', () => {
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+
+  it('trains one teacher per fold and shares it between the seeds', () => {
+    expect(existsSync(path.join(root, 'fold-0', 'teacher', 'teacher', 'model.json'))).toBe(true);
+    for (const seed of [1, 2]) {
+      const state = read<RunState>('fold-0', `seed-${seed}`, 'base', 'state.json');
+      expect(state.stages['train-teacher']?.details).toMatchObject({
+        reusedFrom: path.join(root, 'fold-0', 'teacher'),
+        seed: 1,
+      });
+      for (const stage of ['train-student-plain', 'prune', 'finetune', 'train-scratch', 'report'])
+        expect(state.stages[stage as keyof RunState['stages']]?.status, stage).toBe('done');
+      expect(
+        read<{ training: { seed: number } }>('fold-0', `seed-${seed}`, 'base', 'config.json')
+          .training.seed,
+      ).toBe(seed);
+    }
+    // The arm that only changes the distillation reused the teacher, not a student.
+    const arm = read<RunState>('fold-0', 'seed-1', 'distill-thesis', 'state.json');
+    expect(arm.stages['train-student-plain']).toBeUndefined();
+    expect(arm.stages['train-student-distilled']?.status).toBe('done');
+  });
+
+  it("writes tables whose numbers are the runs' own", () => {
+    const results = read<{
+      replicates: { fold: number; seed: number; rows: Record<string, ReportRow> }[];
+    }>('results.json');
+    expect(results.replicates.map((r) => [r.fold, r.seed])).toEqual([
+      [0, 1],
+      [0, 2],
+    ]);
+    const tables = readFileSync(path.join(root, 'tables.md'), 'utf8');
+    expect(tables).toContain('# Reproduction: 2 finished (fold, seed) replicates');
+    const f1 = (seed: number, dir: string, id: string) =>
+      (
+        read<ReportFile>('fold-0', `seed-${seed}`, dir, 'report.json').models.find(
+          (row) => row.id === id,
+        ) as ReportRow
+      ).f1;
+    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+    const control = mean([1, 2].map((s) => f1(s, 'base', 'studentPlain')));
+    expect(tables).toContain(`| control student (no distillation) | 2 | ${control.toFixed(4)} |`);
+    const l1 = mean([1, 2].map((s) => f1(s, 'prune-l1', 'prunedFinetuned')));
+    expect(tables).toMatch(
+      new RegExp(`\\| pruned 0\\.5: L1-norm[^|]*\\| 2 \\| ${l1.toFixed(4)} \\|`),
+    );
+    const deltas = [1, 2].map(
+      (s) => f1(s, 'distill-thesis', 'studentDistilled') - f1(s, 'base', 'studentPlain'),
+    );
+    const sign = mean(deltas) >= 0 ? '+' : '';
+    expect(tables).toContain(`| ${sign}${mean(deltas).toFixed(4)} ± `);
+  });
+
+  it('does nothing on a rerun', async () => {
+    const before = readFileSync(path.join(root, 'fold-0', 'seed-2', 'base', 'state.json'), 'utf8');
+    const lines: string[] = [];
+    await reproduce(root, config, {
+      seeds: [1, 2],
+      folds: [0],
+      arms,
+      context: { print: (line) => lines.push(line) },
+    });
+    expect(lines.filter((line) => line.endsWith(': started'))).toEqual([]);
+    expect(readFileSync(path.join(root, 'fold-0', 'seed-2', 'base', 'state.json'), 'utf8')).toBe(
+      before,
+    );
+  });
+});
