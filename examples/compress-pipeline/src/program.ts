@@ -132,10 +132,11 @@ async function prepare(
     out ?? path.join('out', new Date().toISOString().replace(/[:.]/g, '-')),
   );
   const stored = new RunDir(root).readConfig();
-  const starts = name === 'run' || name === 'reproduce' || name === 'train-teacher';
+  const starts =
+    name === 'run' || name === 'reproduce' || name === 'train-teacher' || name === 'train-student';
   if (!stored && !starts)
     throw new UsageError(
-      `--out ${root} has no config.json: start the run with \`run\` or \`train-teacher\` first`,
+      `--out ${root} has no config.json: start the run with \`run\`, \`train-teacher\` or \`train-student\` first`,
     );
   const config = resolveConfig(options, stored);
   if (name !== 'run' && name !== 'reproduce' && config.fold === 'all')
@@ -314,7 +315,11 @@ export function buildProgram(): Command {
         'train the control student (no teacher, cross-entropy only) into student-plain/',
       );
     command.action(async () => {
-      const { root, config, backend } = await prepare(command, name, name === 'train-teacher');
+      const { root, config, backend } = await prepare(
+        command,
+        name,
+        name === 'train-teacher' || name === 'train-student',
+      );
       const context = createContext(root, config, { backend });
       const id: StageId =
         stage ??
