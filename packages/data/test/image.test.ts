@@ -124,7 +124,7 @@ describe('decodeImage / encodePng', () => {
     }
     expect(error?.problem).toBe('too-large');
     expect(error?.message).toBe(
-      'decodeImage: big.png: image is 400x300 (0.1 MP), above options.maxMegapixels (0.1)',
+      'decodeImage: big.png: image is 400x300 (0.12 MP), above options.maxMegapixels (0.1)',
     );
   });
 

@@ -104,7 +104,7 @@ describe('crack-metrics', () => {
       ],
     });
     expect(stderr).toMatch(
-      /c: no prediction named c\.mask\.\*, c\.\* or c\.prob\.\* .*; scored as empty/,
+      /c: no prediction named c\.mask\.\*, c\.\* or c\.prob\.\* .*; scored as an empty prediction/,
     );
     expect(stderr).toMatch(/e\.png: no ground truth named e\.\* .*; ignored/);
     expect(stderr).toMatch(/crack-metrics: d: .*d\.png: .*; scored as an empty prediction/);
@@ -331,7 +331,7 @@ describe('crack-metrics', () => {
     )) as { code: number; stdout: string; stderr: string };
     expect(incomplete.code).toBe(1);
     expect(JSON.parse(incomplete.stdout).images).toBe(4);
-    expect(incomplete.stderr).toMatch(/scored as empty/);
+    expect(incomplete.stderr).toMatch(/scored as an empty prediction/);
     const { stdout } = await run(process.execPath, [...args, '--allow-missing'], {
       cwd: packageDir,
     });

@@ -44,7 +44,7 @@ export function decodeImage(bytes: Uint8Array, options: DecodeImageOptions = {})
       'decodeImage',
       name,
       'too-large',
-      `image is ${header.width}x${header.height} (${((header.width * header.height) / 1e6).toFixed(1)} MP), above options.maxMegapixels (${maxMegapixels})`,
+      `image is ${header.width}x${header.height} (${Number(((header.width * header.height) / 1e6).toPrecision(3))} MP), above options.maxMegapixels (${maxMegapixels})`,
     );
   const decoded =
     header.format === 'png' ? decodePng(bytes, name) : decodeJpeg(bytes, name, maxMegapixels);

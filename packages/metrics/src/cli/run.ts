@@ -231,7 +231,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
   }
   for (const name of missing)
     warn(
-      `${name}: no prediction named ${name}.mask.*, ${name}.* or ${name}.prob.* in ${options.pred}; scored as empty`,
+      `${name}: no prediction named ${name}.mask.*, ${name}.* or ${name}.prob.* in ${options.pred}; scored as an empty prediction`,
     );
   for (const { name, file, reason, scored } of bad)
     warn(
