@@ -1,10 +1,10 @@
 import { decode as decodePngBytes } from 'fast-png';
-import { decode as decodeJpegBytes } from 'jpeg-js';
 import { convertChannels } from './convert-channels.js';
 import { decodePngInPlace } from './decode-png-in-place.js';
 import type { ChannelCount, DecodedImage } from './decoded-image.js';
 import { ImageDecodeError } from './image-decode-error.js';
 import { jpegHeader, readHeader } from './read-image-header.js';
+import decodeJpegBytes from './vendor/jpeg-decoder.js';
 
 /** Options for {@link decodeImage}. */
 export interface DecodeImageOptions {
@@ -21,10 +21,10 @@ export interface DecodeImageOptions {
 
 /**
  * Decodes a JPEG or PNG (the format is read from the bytes, not a file name) into 8-bit
- * interleaved pixels. Pure JavaScript (jpeg-js, fast-png, fflate) and synchronous, so it runs the
- * same in Node, browsers and workers and gives the same pixels everywhere. 8-bit gray/RGB/RGBA
- * PNGs decode in place (peak ~ the file plus 1 byte per sample); JPEGs peak at ~20 bytes per
- * pixel (jpeg-js keeps every DCT coefficient as 4 bytes), measured in bench/large-photo.bench.ts.
+ * interleaved pixels. Pure JavaScript (jpeg-js, vendored; fast-png; fflate) and synchronous, so
+ * it runs the same in Node, browsers and workers and gives the same pixels everywhere. Peak extra
+ * memory is about 6 bytes per pixel for a colour JPEG and for an 8-bit PNG (PNGs decode in place;
+ * the JPEG decoder keeps coefficients as 16-bit planes), see bench/large-photo.bench.ts.
  *
  * 16-bit PNGs are reduced to 8 bits, palettes are expanded, alpha is dropped unless
  * `channels: 4` is asked for.
@@ -103,13 +103,14 @@ function decodeJpeg(
 }
 
 /**
- * jpeg-js's memory budget for an image of `maxMegapixels`: it counts 4 bytes per DCT coefficient
- * (one per pixel and component), 1 byte per component sample, and two 3-byte RGB buffers, so a
- * 4:4:4 colour JPEG books 21 bytes per pixel (measured peak: 19.6). The old budget, 8 bytes per
- * pixel, refused a valid 99 MP JPEG after 24 s as "corrupt" (issue 17).
+ * The JPEG decoder's memory budget for an image of `maxMegapixels`. The vendored jpeg-js books
+ * 2 bytes per DCT coefficient (one per pixel and component), 1 byte per component sample and the
+ * 3-byte RGB result, so a 4:4:4 colour JPEG books 12 bytes per pixel and CMYK 19 (measured peak
+ * for 4:4:4: 6.2). jpeg-js's own budget, 8 bytes per pixel against its 21, refused a valid 99 MP
+ * JPEG after 24 s as "corrupt" (issue 17).
  */
 function jpegMemoryBudgetMB(maxMegapixels: number): number {
-  return Math.max(512, Math.ceil((maxMegapixels * 1e6 * 22) / 2 ** 20));
+  return Math.max(512, Math.ceil((maxMegapixels * 1e6 * 20) / 2 ** 20));
 }
 
 function hasEndOfImage(bytes: Uint8Array, from: number): boolean {
