@@ -9,7 +9,7 @@
  * running when the process died (it restarts from its first batch) and nothing else is needed
  * (the U-Nets here have no dropout or batch-norm statistics outside the weights).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { mixSeed, type Sample, toTfDataset } from '@crack/data';
 import type { LossFunction } from '@crack/distill';
@@ -17,8 +17,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { LearningRateSchedule } from './config';
 import { loadModel, saveModel } from './models';
+import { restoreOptimizerState, saveOptimizerState } from './optimizer-state';
 import { startProgress } from './progress';
-import { readJson, writeFileAtomicSync, writeJsonAtomic } from './run-dir';
+import { readJson, writeJsonAtomic } from './run-dir';
 
 /** One finished epoch. */
 export interface EpochRecord {
@@ -199,12 +200,7 @@ async function saveCheckpoint(
   rmSync(temporary, { recursive: true, force: true });
   mkdirSync(temporary, { recursive: true });
   await saveModel(model, temporary);
-  const weights = await optimizer.getWeights();
-  const { data, specs } = await tf.io.encodeWeights(weights);
-  // getWeights() returns the iteration count as a new scalar; the moments are the optimizer's own.
-  for (const { name, tensor } of weights) if (name === 'iter') tensor.dispose();
-  writeFileAtomicSync(path.join(temporary, 'optimizer.bin'), new Uint8Array(data));
-  writeJsonAtomic(path.join(temporary, 'optimizer.json'), { specs });
+  await saveOptimizerState(optimizer, temporary);
   writeJsonAtomic(path.join(temporary, 'progress.json'), { epoch, history });
   rmSync(final, { recursive: true, force: true });
   renameSync(temporary, final);
@@ -221,16 +217,7 @@ async function restoreCheckpoint(
   const saved = await loadModel(dir, 'training');
   model.setWeights(saved.getWeights());
   saved.dispose();
-  const { specs } = readJson<{ specs: tf.io.WeightsManifestEntry[] }>(
-    path.join(dir, 'optimizer.json'),
-  ) ?? { specs: [] };
-  const bytes = readFileSync(path.join(dir, 'optimizer.bin'));
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  const decoded = tf.io.decodeWeights(buffer, specs);
-  const named = specs.map((spec) => ({ name: spec.name, tensor: decoded[spec.name] as tf.Tensor }));
-  await optimizer.setWeights(named);
-  // setWeights wraps each tensor in a new variable (its own copy of the data reference).
-  tf.dispose(Object.values(decoded));
+  await restoreOptimizerState(optimizer, dir);
   const progress = readJson<{ history: EpochRecord[] }>(path.join(dir, 'progress.json'));
   return progress?.history ?? [];
 }

@@ -89,6 +89,45 @@ describe('decodeImage / encodePng', () => {
     }
   });
 
+  // Issue 17 (8): a cut-off PNG was "truncated PNG (Offset is outside the bounds of the DataView)"
+  // or "corrupt" with an empty detail; the message now says where the file ends.
+  it('says where a truncated PNG ends: inside which chunk, or before IEND', () => {
+    const png = encodePng(gradient(40, 30, 3));
+    const cut = (length: number) => {
+      try {
+        decodeImage(png.subarray(0, length), { name: 'cut.png' });
+      } catch (error) {
+        return [(error as ImageDecodeError).problem, (error as Error).message];
+      }
+      return ['decoded', ''];
+    };
+    // Chunks: IHDR (8..33), IDAT (33..), IEND (last 12 bytes).
+    expect(cut(60)).toEqual([
+      'truncated',
+      `decodeImage: cut.png: truncated PNG (the file ends inside chunk 2 (IDAT) at byte 60; the chunk needs ${png.length - 12})`,
+    ]);
+    expect(cut(png.length - 12)).toEqual([
+      'truncated',
+      `decodeImage: cut.png: truncated PNG (the file ends after ${png.length - 12} bytes, 2 chunk(s), without the IEND chunk)`,
+    ]);
+    expect(cut(png.length)[0]).toBe('decoded');
+  });
+
+  // Issue 17 (2): an image over the size limit was "corrupt"; it is 'too-large', with the size.
+  it("refuses an image above maxMegapixels up front as 'too-large', naming its size and the limit", () => {
+    const png = encodePng(gradient(400, 300, 3));
+    let error: ImageDecodeError | undefined;
+    try {
+      decodeImage(png, { name: 'big.png', maxMegapixels: 0.1 });
+    } catch (caught) {
+      error = caught as ImageDecodeError;
+    }
+    expect(error?.problem).toBe('too-large');
+    expect(error?.message).toBe(
+      'decodeImage: big.png: image is 400x300 (0.12 MP), above options.maxMegapixels (0.1)',
+    );
+  });
+
   it('rejects bad options with the field name', () => {
     expect(() => decodeImage(new Uint8Array(4), { channels: 2 as 3 })).toThrow(
       /options\.channels must be 1, 3 or 4, got 2/,

@@ -3,6 +3,17 @@ import type { SweepCounts } from './sweep';
 import { sweepThresholds, THRESHOLD_COUNT } from './threshold-bins';
 import type { MatchCounts, Ratios, Scores } from './types';
 
+function assertNotEmpty(fn: string, perImage: readonly unknown[]): void {
+  if (!Array.isArray(perImage)) {
+    throw new TypeError(`${fn}: perImage must be an array, got ${typeof perImage}`);
+  }
+  if (perImage.length === 0) {
+    throw new RangeError(
+      `${fn}: perImage is empty; a dataset of zero images has no score (score every image, counting a missing prediction as an empty one)`,
+    );
+  }
+}
+
 /** Scores of a dataset, both ways of averaging. */
 export interface DatasetScores {
   /** Number of images. */
@@ -18,15 +29,18 @@ export interface DatasetScores {
 
 /**
  * Micro and macro scores of a dataset from per-image counts (e.g. {@link tolerantScores} of each
- * image). An empty list has micro scores of 1 (0/0) and macro scores of NaN.
+ * image).
  *
  * @example
  * ```ts
  * const perImage = pairs.map(({ pred, truth }) => tolerantScores(pred, truth));
  * const { micro, macro } = aggregateScores(perImage);
  * ```
+ * @throws RangeError when `perImage` is empty: a dataset of zero images has no score (it used to
+ *   report F1 = 1, which rewarded a run that produced nothing).
  */
 export function aggregateScores(perImage: readonly MatchCounts[]): DatasetScores {
+  assertNotEmpty('aggregateScores', perImage);
   const total = { tpPred: 0, pred: 0, tpGt: 0, gt: 0 };
   const macro = { precision: 0, recall: 0, f1: 0 };
   for (const counts of perImage) {
@@ -88,9 +102,10 @@ export interface SweepSummary {
  * const sweeps = pairs.map(({ probability, truth }) => thresholdSweep(probability, truth));
  * const { ods, ois, ap } = aggregateSweeps(sweeps);
  * ```
- * @throws RangeError when a sweep does not have 99 thresholds.
+ * @throws RangeError when `perImage` is empty or a sweep does not have 99 thresholds.
  */
 export function aggregateSweeps(perImage: readonly SweepCounts[]): SweepSummary {
+  assertNotEmpty('aggregateSweeps', perImage);
   const tpPred = new Float64Array(THRESHOLD_COUNT);
   const pred = new Float64Array(THRESHOLD_COUNT);
   const tpGt = new Float64Array(THRESHOLD_COUNT);

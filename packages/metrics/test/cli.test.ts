@@ -15,22 +15,24 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const W = 8;
 const H = 6;
-/** Writes a W x H PNG whose pixel (x, y) is `value(x, y)` in every one of `channels` channels. */
+/** Writes a PNG (W x H unless `size` says otherwise) whose pixel (x, y) is `value(x, y)`. */
 function png(
   file: string,
   value: (x: number, y: number) => number | number[],
   channels: 1 | 3 = 1,
+  size: { width: number; height: number } = { width: W, height: H },
 ) {
-  const data = new Uint8Array(W * H * channels);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
+  const { width, height } = size;
+  const data = new Uint8Array(width * height * channels);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
       const v = value(x, y);
       for (let c = 0; c < channels; c++)
-        data[(y * W + x) * channels + c] = Array.isArray(v) ? (v[c] ?? 0) : v;
+        data[(y * width + x) * channels + c] = Array.isArray(v) ? (v[c] ?? 0) : v;
     }
   }
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, encodePng({ data, width: W, height: H, channels }));
+  writeFileSync(file, encodePng({ data, width, height, channels }));
 }
 
 // a: a vertical line; the prediction is the same line, red on black (RGB).
@@ -48,6 +50,21 @@ writeFileSync(path.join(work, 'pred/d.png'), 'not a png');
 png(path.join(work, 'gt-sweep/f.png'), (_, y) => (y === 1 ? 255 : 0));
 png(path.join(work, 'prob/f.png'), (x, y) => (y === 1 ? 200 : x === 7 && y === 5 ? 100 : 0));
 mkdirSync(path.join(work, 'empty'));
+// Issue 17: three ground truths with a 6-px vertical crack; x predicted right, y missing, z
+// predicted right but at twice the size (16x12, the line 2 px wide).
+for (const name of ['x', 'y', 'z'])
+  png(path.join(work, `gt3/${name}.png`), (x) => (x === 2 ? 255 : 0));
+png(path.join(work, 'pred3/x.png'), (x) => (x === 2 ? 255 : 0));
+png(path.join(work, 'pred3/z.png'), (x) => (x === 4 || x === 5 ? 255 : 0), 1, {
+  width: 16,
+  height: 12,
+});
+// Issue 18: crack-segment's names. p.mask.png is the mask, p.prob.png the probabilities (one
+// pixel off the crack at 100/255), p.overlay.png an overlay that must not be taken for either.
+png(path.join(work, 'gt-seg/p.png'), (x) => (x === 2 ? 255 : 0));
+png(path.join(work, 'seg/p.mask.png'), (x) => (x === 2 ? 255 : 0));
+png(path.join(work, 'seg/p.prob.png'), (x, y) => (x === 2 ? 230 : x === 7 && y === 0 ? 100 : 0));
+png(path.join(work, 'seg/p.overlay.png'), () => [255, 0, 0], 3);
 
 async function cli(...args: string[]) {
   let stdout = '';
@@ -65,20 +82,119 @@ async function cli(...args: string[]) {
 const dir = (name: string) => path.join(work, name);
 
 describe('crack-metrics', () => {
-  it('evaluates matched pairs, lists skipped files on stderr and prints JSON', async () => {
+  it('scores every ground truth, lists missing and bad predictions and prints JSON', async () => {
     const { code, stdout, stderr } = await cli('--pred', dir('pred'), '--gt', dir('gt'), '--json');
-    expect(code).toBe(0);
+    expect(code).toBe(1);
     const report = JSON.parse(stdout);
-    // a: 6 of 6 exact; b: the 8 pixels are 1 px off, within the default 2 px.
+    // a: 6 of 6 exact; b: the 8 pixels are 1 px off, within the default 2 px; c (missing) and d
+    // (unreadable) are scored as empty predictions of empty ground truths.
     expect(report).toEqual({
-      images: 2,
+      images: 4,
       tolerance: 2,
       micro: { precision: 1, recall: 1, f1: 1, tpPred: 14, pred: 14, tpGt: 14, gt: 14 },
       macro: { precision: 1, recall: 1, f1: 1 },
+      missing: ['c'],
+      bad: [
+        {
+          name: 'd',
+          file: path.join(work, 'pred/d.png'),
+          reason: expect.stringMatching(/d\.png/),
+          scored: true,
+        },
+      ],
     });
-    expect(stderr).toMatch(/c\.png: no prediction named c\.\*/);
-    expect(stderr).toMatch(/e\.png: no ground truth named e\.\*/);
-    expect(stderr).toMatch(/crack-metrics: d: .*; skipped/);
+    expect(stderr).toMatch(
+      /c: no prediction named c\.mask\.\*, c\.\* or c\.prob\.\* .*; scored as an empty prediction/,
+    );
+    expect(stderr).toMatch(/e\.png: no ground truth named e\.\* .*; ignored/);
+    expect(stderr).toMatch(/crack-metrics: d: .*d\.png: .*; scored as an empty prediction/);
+  });
+
+  // Issue 17 (1): a missing or wrong-size prediction used to be dropped, which raised F1.
+  it('counts a missing or wrong-size prediction as empty, lowering recall, and exits 1', async () => {
+    const { code, stdout, stderr } = await cli(
+      '--pred',
+      dir('pred3'),
+      '--gt',
+      dir('gt3'),
+      '--json',
+    );
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout);
+    expect(report.images).toBe(3);
+    expect(report.micro).toEqual({
+      precision: 1,
+      recall: 6 / 18,
+      f1: (2 * (6 / 18)) / (1 + 6 / 18),
+      tpPred: 6,
+      pred: 6,
+      tpGt: 6,
+      gt: 18,
+    });
+    expect(report.missing).toEqual(['y']);
+    expect(report.bad).toEqual([
+      {
+        name: 'z',
+        file: path.join(work, 'pred3/z.png'),
+        reason: 'prediction is 16x12 but ground truth is 8x6 (--resize scales it)',
+        scored: true,
+      },
+    ]);
+    expect(stderr).toMatch(/y: no prediction named y\.mask\.\*/);
+    expect(stderr).toMatch(/z: .*z\.png: prediction is 16x12 but ground truth is 8x6/);
+    const quiet = await cli('--pred', dir('pred3'), '--gt', dir('gt3'), '--json', '--quiet');
+    expect([quiet.code, quiet.stderr]).toEqual([1, '']);
+    const allowed = await cli('--pred', dir('pred3'), '--gt', dir('gt3'), '--allow-missing');
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toMatch(/1 missing and 1 bad prediction\(s\) scored as empty/);
+    expect(allowed.stdout).toMatch(/missing {2}y/);
+    // --resize scales z (nearest neighbour) to 8x6: its 2-px line lands on x = 2, a perfect match.
+    const resized = JSON.parse(
+      (await cli('--pred', dir('pred3'), '--gt', dir('gt3'), '--json', '--resize')).stdout,
+    );
+    expect(resized.micro).toMatchObject({ tpPred: 12, pred: 12, tpGt: 12, gt: 18 });
+    expect([resized.missing, resized.bad]).toEqual([['y'], []]);
+  });
+
+  // Issue 18: crack-segment writes NAME.mask.png and NAME.prob.png beside NAME.overlay.png.
+  it("pairs crack-segment's NAME.mask.png, or NAME.prob.png with --sweep, with ground truth NAME.*", async () => {
+    const masks = await cli(
+      '--pred',
+      dir('seg'),
+      '--gt',
+      dir('gt-seg'),
+      '--json',
+      '--tolerance',
+      '0',
+    );
+    expect(masks.code).toBe(0);
+    expect(masks.stderr).toBe('');
+    expect(JSON.parse(masks.stdout).micro).toMatchObject({ tpPred: 6, pred: 6, gt: 6, f1: 1 });
+    const sweep = await cli(
+      '--pred',
+      dir('seg'),
+      '--gt',
+      dir('gt-seg'),
+      '--json',
+      '--sweep',
+      '--tolerance',
+      '0',
+    );
+    expect(sweep.code).toBe(0);
+    const report = JSON.parse(sweep.stdout);
+    // The prob map, not the mask: below 100/255 (threshold <= 0.39) the far pixel counts too.
+    expect(report.ods).toEqual({ threshold: 0.4, precision: 1, recall: 1, f1: 1 });
+    const low = await cli(
+      '--pred',
+      dir('seg'),
+      '--gt',
+      dir('gt-seg'),
+      '--json',
+      '--sweep',
+      '--threshold',
+      '0.39',
+    );
+    expect(JSON.parse(low.stdout).micro).toMatchObject({ tpPred: 6, pred: 7 });
   });
 
   it('scores strictly with --tolerance 0 and lists images with --per-image', async () => {
@@ -102,10 +218,13 @@ describe('crack-metrics', () => {
       tpGt: 6,
       gt: 14,
     });
-    expect(report.macro).toEqual({ precision: 0.5, recall: 0.5, f1: 0.5 });
+    // c and d: empty predictions of empty ground truths, 0/0 = 1.
+    expect(report.macro).toEqual({ precision: 0.75, recall: 0.75, f1: 0.75 });
     expect(report.perImage.map((i: { name: string; f1: number }) => [i.name, i.f1])).toEqual([
       ['a', 1],
       ['b', 0],
+      ['c', 1],
+      ['d', 1],
     ]);
   });
 
@@ -158,15 +277,18 @@ describe('crack-metrics', () => {
     expect(stdout).toMatch(/\nf\s+1\.0000/);
   });
 
-  it('exits 1 when nothing can be evaluated, and on usage errors', async () => {
-    const none = await cli('--pred', dir('empty'), '--gt', dir('gt'));
+  it('exits 1 when nothing can be evaluated, and 2 on usage errors', async () => {
+    const none = await cli('--pred', dir('pred'), '--gt', dir('empty'));
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/nothing to evaluate/);
+    const allMissing = await cli('--pred', dir('empty'), '--gt', dir('gt3'), '--json');
+    expect(allMissing.code).toBe(1);
+    expect(JSON.parse(allMissing.stdout).micro).toMatchObject({ f1: 0, recall: 0, gt: 18 });
     const missing = await cli('--pred', dir('nope'), '--gt', dir('gt'));
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--pred .*nope: no such folder/);
     const bad = await cli('--pred', dir('pred'), '--gt', dir('gt'), '--tolerance', '-1');
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--tolerance.*must be a finite number >= 0, got -1/);
     const threshold = await cli(
       '--pred',
@@ -177,8 +299,10 @@ describe('crack-metrics', () => {
       '--threshold',
       '0.505',
     );
-    expect(threshold.code).toBe(1);
-    expect((await cli('--gt', dir('gt'))).stderr).toMatch(/required option '--pred <dir>'/);
+    expect(threshold.code).toBe(2);
+    const required = await cli('--gt', dir('gt'));
+    expect(required.code).toBe(2);
+    expect(required.stderr).toMatch(/required option '--pred <dir>'/);
   });
 
   it('answers --help and --version with exit code 0', async () => {
@@ -202,16 +326,23 @@ describe('crack-metrics', () => {
       dir('gt'),
       '--json',
     ];
-    const { stdout, stderr } = await run(process.execPath, args, { cwd: packageDir });
-    expect(JSON.parse(stdout).images).toBe(2);
-    expect(stderr).toMatch(/skipped/);
+    const incomplete = (await run(process.execPath, args, { cwd: packageDir }).catch(
+      (error) => error,
+    )) as { code: number; stdout: string; stderr: string };
+    expect(incomplete.code).toBe(1);
+    expect(JSON.parse(incomplete.stdout).images).toBe(4);
+    expect(incomplete.stderr).toMatch(/scored as an empty prediction/);
+    const { stdout } = await run(process.execPath, [...args, '--allow-missing'], {
+      cwd: packageDir,
+    });
+    expect(JSON.parse(stdout).missing).toEqual(['c']);
     const failed = await run(
       process.execPath,
-      ['--import', 'tsx', 'src/cli.ts', '--pred', dir('empty'), '--gt', dir('gt')],
+      ['--import', 'tsx', 'src/cli.ts', '--pred', dir('nope'), '--gt', dir('gt')],
       {
         cwd: packageDir,
       },
     ).catch((error: { code: number }) => error);
-    expect((failed as { code: number }).code).toBe(1);
+    expect((failed as { code: number }).code).toBe(2);
   });
 });

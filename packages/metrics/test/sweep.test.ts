@@ -170,4 +170,12 @@ describe('aggregateScores', () => {
     expect(macro.recall).toBe(0.75);
     expect(macro.f1).toBeCloseTo(2 / 3, 15);
   });
+
+  // Issue 17 (8): zero images used to score F1 = 1 (micro 0/0), rewarding a run with no output.
+  it('refuses an empty dataset instead of reporting F1 = 1', () => {
+    expect(() => aggregateScores([])).toThrow(
+      /aggregateScores: perImage is empty; a dataset of zero images has no score/,
+    );
+    expect(() => aggregateSweeps([])).toThrow(/aggregateSweeps: perImage is empty/);
+  });
 });

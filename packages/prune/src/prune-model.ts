@@ -1,6 +1,7 @@
 import { type CostFigures, modelCost } from '@crack/metrics/cost';
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { checkPruneInputs } from './check-prune-inputs';
 import { reconstructionError, reconstructWeights } from './reconstruct';
 import {
   checkSamplingOptions,
@@ -106,6 +107,11 @@ export interface PruneReport {
   before: CostFigures;
   /** Cost of the pruned model. */
   after: CostFigures;
+  /**
+   * What looks wrong but was allowed: images outside [-1.5, 1.5] (0-255 pixels for a model that
+   * expects [-1, 1]), an output that is not a per-pixel map, no prunable site. Empty when fine.
+   */
+  warnings: string[];
 }
 
 const FN = 'pruneModel';
@@ -124,6 +130,7 @@ export async function pruneModel(
   options: PruneModelOptions,
 ): Promise<{ model: tfl.LayersModel; report: PruneReport }> {
   const sampling = checkSamplingOptions(FN, options);
+  const warnings = checkPruneInputs(FN, model, sampling.images, options.sites);
   const {
     ratio = 0.5,
     perSite = {},
@@ -300,6 +307,7 @@ export async function pruneModel(
       skipped: analysis.skipped,
       before,
       after,
+      warnings,
     },
   };
 }

@@ -63,10 +63,15 @@ describe('crack-segment', () => {
       '--threads',
       '--json',
       '--summary',
+      '--probabilities',
+      '--skip-existing',
+      '--quiet',
       '.mask.png',
+      '.prob.png',
       '.overlay.png',
       '.cracks.json',
-      'Exit code',
+      'Exit codes',
+      'SIGINT',
     ]) {
       expect(stdout.toLowerCase()).toContain(option.toLowerCase());
     }
@@ -136,7 +141,7 @@ describe('crack-segment', () => {
     expect(stderr).toMatch(/1 processed, 0 skipped/);
   });
 
-  it('exits 1 when nothing was processed: bad inputs only, missing model, bad options', async () => {
+  it('exits 1 when nothing was processed (bad inputs only, missing model), 2 on bad options', async () => {
     const bad = await cli('--model', modelDir, path.join(temp, 'photos/broken.jpg'));
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/0 processed, 1 skipped/);
@@ -144,10 +149,10 @@ describe('crack-segment', () => {
     expect(noModel.code).toBe(1);
     expect(noModel.stderr).toMatch(/no model at .*nope/);
     const threshold = await cli('--model', modelDir, '--threshold', '3', 'x.png');
-    expect(threshold.code).toBe(1);
+    expect(threshold.code).toBe(2);
     expect(threshold.stderr).toMatch(/--threshold must be a number in \[0, 1\], got 3/);
     const mode = await cli('--model', modelDir, '--mode', 'fast', 'x.png');
-    expect(mode.code).toBe(1);
+    expect(mode.code).toBe(2);
     expect(mode.stderr).toMatch(/Allowed choices are full, thesis/);
   });
 });

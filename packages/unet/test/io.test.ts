@@ -95,6 +95,27 @@ describe('nodeFileSystem', () => {
     );
   });
 
+  // Issue 17 (5): a truncated weights.bin failed as "tensor should have 9216 values but has 3564",
+  // naming no file, and leaked the half-built model's variables on every attempt.
+  it('names the weights file and both byte counts when it is truncated or too long, leaking nothing', async () => {
+    const directory = path.join(root, 'truncated');
+    const model = createUnet({ depth: 1, baseFilters: 2, seed: 1 });
+    await model.save(nodeFileSystem(directory));
+    model.dispose();
+    const weightsFile = path.join(directory, 'weights.bin');
+    const whole = await readFile(weightsFile);
+    const before = tf.memory().numTensors;
+    await writeFile(weightsFile, whole.subarray(0, 100));
+    await expect(loadLayersModel(nodeFileSystem(directory))).rejects.toThrow(
+      `nodeFileSystem: the weights file ${weightsFile} has 100 bytes but ${path.join(directory, 'model.json')} describes ${whole.byteLength} (truncated`,
+    );
+    await writeFile(weightsFile, Buffer.concat([whole, Buffer.alloc(8)]));
+    await expect(loadLayersModel(nodeFileSystem(directory))).rejects.toThrow(
+      `has ${whole.byteLength + 8} bytes but ${path.join(directory, 'model.json')} describes ${whole.byteLength} (too long`,
+    );
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('validates its options', () => {
     expect(() => nodeFileSystem('')).toThrow(
       'nodeFileSystem: directory must be a non-empty string',

@@ -1,9 +1,10 @@
 import { decode as decodePngBytes } from 'fast-png';
-import { decode as decodeJpegBytes } from 'jpeg-js';
 import { convertChannels } from './convert-channels.js';
+import { decodePngInPlace } from './decode-png-in-place.js';
 import type { ChannelCount, DecodedImage } from './decoded-image.js';
 import { ImageDecodeError } from './image-decode-error.js';
 import { jpegHeader, readHeader } from './read-image-header.js';
+import decodeJpegBytes from './vendor/jpeg-decoder.js';
 
 /** Options for {@link decodeImage}. */
 export interface DecodeImageOptions {
@@ -20,8 +21,10 @@ export interface DecodeImageOptions {
 
 /**
  * Decodes a JPEG or PNG (the format is read from the bytes, not a file name) into 8-bit
- * interleaved pixels. Pure JavaScript (jpeg-js, fast-png) and synchronous, so it runs the same
- * in Node, browsers and workers and gives the same pixels everywhere.
+ * interleaved pixels. Pure JavaScript (jpeg-js, vendored; fast-png; fflate) and synchronous, so
+ * it runs the same in Node, browsers and workers and gives the same pixels everywhere. Peak extra
+ * memory is about 6 bytes per pixel for a colour JPEG and for an 8-bit PNG (PNGs decode in place;
+ * the JPEG decoder keeps coefficients as 16-bit planes), see bench/large-photo.bench.ts.
  *
  * 16-bit PNGs are reduced to 8 bits, palettes are expanded, alpha is dropped unless
  * `channels: 4` is asked for.
@@ -40,8 +43,8 @@ export function decodeImage(bytes: Uint8Array, options: DecodeImageOptions = {})
     throw new ImageDecodeError(
       'decodeImage',
       name,
-      'corrupt',
-      `image is ${header.width}x${header.height}, above options.maxMegapixels (${maxMegapixels})`,
+      'too-large',
+      `image is ${header.width}x${header.height} (${Number(((header.width * header.height) / 1e6).toPrecision(3))} MP), above options.maxMegapixels (${maxMegapixels})`,
     );
   const decoded =
     header.format === 'png' ? decodePng(bytes, name) : decodeJpeg(bytes, name, maxMegapixels);
@@ -70,15 +73,18 @@ function decodeJpeg(
       useTArray: true,
       formatAsRGBA: false,
       maxResolutionInMP: maxMegapixels,
-      maxMemoryUsageInMB: Math.max(512, Math.ceil(maxMegapixels * 8)),
+      maxMemoryUsageInMB: jpegMemoryBudgetMB(maxMegapixels),
     });
   } catch (error) {
-    throw new ImageDecodeError(
-      'decodeImage',
-      name,
-      'corrupt',
-      `corrupt JPEG (${messageOf(error)})`,
-    );
+    const message = messageOf(error);
+    if (/maxMemoryUsageInMB/.test(message))
+      throw new ImageDecodeError(
+        'decodeImage',
+        name,
+        'too-large',
+        `JPEG of ${header.width}x${header.height} needs more memory to decode than the budget for options.maxMegapixels ${maxMegapixels} (${jpegMemoryBudgetMB(maxMegapixels)} MB; jpeg-js: ${message})`,
+      );
+    throw new ImageDecodeError('decodeImage', name, 'corrupt', `corrupt JPEG (${message})`);
   }
   const channels = raw.data.length / (raw.width * raw.height);
   if (
@@ -96,6 +102,17 @@ function decodeJpeg(
   return { data: raw.data, width: raw.width, height: raw.height, channels };
 }
 
+/**
+ * The JPEG decoder's memory budget for an image of `maxMegapixels`. The vendored jpeg-js books
+ * 2 bytes per DCT coefficient (one per pixel and component), 1 byte per component sample and the
+ * 3-byte RGB result, so a 4:4:4 colour JPEG books 12 bytes per pixel and CMYK 19 (measured peak
+ * for 4:4:4: 6.2). jpeg-js's own budget, 8 bytes per pixel against its 21, refused a valid 99 MP
+ * JPEG after 24 s as "corrupt" (issue 17).
+ */
+function jpegMemoryBudgetMB(maxMegapixels: number): number {
+  return Math.max(512, Math.ceil((maxMegapixels * 1e6 * 20) / 2 ** 20));
+}
+
 function hasEndOfImage(bytes: Uint8Array, from: number): boolean {
   for (let i = bytes.length - 2; i >= from; i--) {
     if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) return true;
@@ -103,7 +120,40 @@ function hasEndOfImage(bytes: Uint8Array, from: number): boolean {
   return false;
 }
 
+/**
+ * Where a PNG's chunk list ends early, or null when every chunk is whole up to IEND. fast-png
+ * reports a cut-off file as "Offset is outside the bounds of the DataView" or, cut inside the
+ * compressed data, as a corrupt image with an empty message (issue 17); walking the chunk lengths
+ * first lets the message say what is wrong.
+ */
+function pngTruncation(bytes: Uint8Array): string | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let offset = 8;
+  let index = 0;
+  while (offset + 8 <= bytes.length) {
+    const length = view.getUint32(offset);
+    const type = String.fromCharCode(...bytes.subarray(offset + 4, offset + 8));
+    const end = offset + 12 + length;
+    if (end > bytes.length)
+      return `the file ends inside chunk ${index + 1} (${type}) at byte ${bytes.length}; the chunk needs ${end}`;
+    if (type === 'IEND') return null;
+    offset = end;
+    index++;
+  }
+  return `the file ends after ${bytes.length} bytes, ${index} chunk(s), without the IEND chunk`;
+}
+
 function decodePng(bytes: Uint8Array, name: string | undefined): DecodedImage {
+  const truncation = pngTruncation(bytes);
+  if (truncation)
+    throw new ImageDecodeError('decodeImage', name, 'truncated', `truncated PNG (${truncation})`);
+  let fast: DecodedImage | null = null;
+  try {
+    fast = decodePngInPlace(bytes);
+  } catch {
+    fast = null; // anything unusual: fast-png decodes it, or says what is wrong
+  }
+  if (fast) return fast;
   let png: ReturnType<typeof decodePngBytes>;
   try {
     png = decodePngBytes(bytes);
@@ -112,7 +162,8 @@ function decodePng(bytes: Uint8Array, name: string | undefined): DecodedImage {
     const problem = /end of|out of range|offset|unexpected end|incomplete/i.test(message)
       ? 'truncated'
       : 'corrupt';
-    throw new ImageDecodeError('decodeImage', name, problem, `${problem} PNG (${message})`);
+    const detail = message || (error as Error)?.name || 'the decoder gave no reason';
+    throw new ImageDecodeError('decodeImage', name, problem, `${problem} PNG (${detail})`);
   }
   const { width, height, depth, palette } = png;
   const stored = png.channels;

@@ -1,5 +1,12 @@
 /** Why an image could not be decoded; stable codes for programs, the message is for people. */
-export type ImageDecodeProblem = 'empty' | 'unknown-format' | 'truncated' | 'zero-size' | 'corrupt';
+export type ImageDecodeProblem =
+  | 'empty'
+  | 'unknown-format'
+  | 'truncated'
+  | 'zero-size'
+  | 'corrupt'
+  /** Larger than `maxMegapixels`, or than the decoder's memory budget for that size. */
+  | 'too-large';
 
 /**
  * Thrown by the decoders when bytes are not a usable JPEG or PNG. The message names the

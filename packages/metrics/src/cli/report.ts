@@ -9,8 +9,21 @@ export interface ImageReport extends Scores {
   bestF1?: number;
 }
 
+/** A ground-truth image whose prediction (or itself) could not be used as it is. */
+export interface BadImage {
+  /** The ground truth's base name. */
+  name: string;
+  /** The file at fault. */
+  file: string;
+  /** What is wrong, e.g. "prediction is 8x6 but ground truth is 16x12". */
+  reason: string;
+  /** True when the image was scored as an empty prediction; false for an unreadable ground truth. */
+  scored: boolean;
+}
+
 /** What `crack-metrics --json` prints. */
 export interface Report {
+  /** Ground-truth images scored (missing and bad predictions included, as empty ones). */
   images: number;
   tolerance: number;
   /** With --sweep: the threshold `micro`, `macro` and `perImage` are computed at. */
@@ -22,6 +35,10 @@ export interface Report {
   ap?: number;
   /** With --per-image. */
   perImage?: ImageReport[];
+  /** Ground-truth names without a prediction file; scored as empty predictions. */
+  missing: string[];
+  /** Unreadable or wrong-size predictions (scored as empty) and unreadable ground truths. */
+  bad: BadImage[];
 }
 
 const fixed = (value: number) => value.toFixed(4);
@@ -63,6 +80,16 @@ export function formatReport(report: Report): string {
         ],
       ),
     );
+  }
+  if (report.missing.length > 0 || report.bad.length > 0) {
+    const lines = [
+      `${report.missing.length} missing and ${report.bad.filter((b) => b.scored).length} bad prediction(s) scored as empty`,
+      ...report.missing.map((name) => `  missing  ${name}`),
+      ...report.bad.map(
+        (b) => `  bad      ${b.name}: ${b.reason}${b.scored ? '' : ' (ground truth, not scored)'}`,
+      ),
+    ];
+    parts.push(lines.join('\n'));
   }
   if (report.perImage) {
     const sweep = report.perImage.some((image) => image.bestF1 !== undefined);

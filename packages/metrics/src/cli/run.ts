@@ -7,10 +7,11 @@ import { type SweepCounts, thresholdSweep } from '../sweep';
 import { sweepCountsAt } from '../sweep-counts-at';
 import { thresholdIndex } from '../threshold-bins';
 import { tolerantScores } from '../tolerant-match';
-import type { Scores } from '../types';
+import type { Mask, Scores } from '../types';
 import { type FilePair, pairFiles } from './pair-files';
 import { readBinaryMask, readProbabilityMap } from './read-mask';
-import { formatReport, type ImageReport, type Report } from './report';
+import { type BadImage, formatReport, type ImageReport, type Report } from './report';
+import { resizeNearest } from './resize-nearest';
 
 /** Where the CLI writes; the process streams by default, strings in tests. */
 export interface CliIo {
@@ -26,7 +27,24 @@ interface CliOptions {
   sweep?: boolean;
   perImage?: boolean;
   json?: boolean;
+  quiet?: boolean;
+  resize?: boolean;
+  allowMissing?: boolean;
 }
+
+/** Exit codes, documented in --help and the README. */
+export const EXIT = {
+  /** Every ground-truth image was scored against a readable prediction of its size. */
+  ok: 0,
+  /**
+   * Scores were printed, but a prediction was missing, unreadable or of the wrong size (counted
+   * as empty), or a ground truth was unreadable (not scored); or there was nothing to score.
+   * `--allow-missing` turns the first case into 0.
+   */
+  incomplete: 1,
+  /** Usage error: a bad flag or a folder that does not exist. Nothing was scored. */
+  usage: 2,
+} as const;
 
 function parseTolerance(value: string): number {
   const tolerance = Number(value);
@@ -63,18 +81,33 @@ function program(io: CliIo): Command {
     )
     .option('--per-image', 'also list every image')
     .option('--json', 'print one JSON object instead of tables')
+    .option('--quiet', 'no per-file messages on stderr (the JSON and tables still list them)')
+    .option(
+      '--resize',
+      'scale a prediction of another size to its ground truth (nearest neighbour) instead of ' +
+        'counting it as empty',
+    )
+    .option('--allow-missing', 'exit 0 even when predictions are missing or bad')
     .addHelpText(
       'after',
       [
         '',
-        'Files are matched by name without extension (001.png with 001.jpg); unmatched or',
-        'unreadable files are listed on stderr and skipped. A mask pixel is crack when its',
-        'brightest colour channel is > 127 (masks stored as 0/1 are read as such); with --sweep a',
-        'prediction pixel v is the probability v / 255, and the thresholds are 0.01 ... 0.99.',
-        'Exit code 1 only when no image pair could be evaluated.',
+        'Every ground-truth image is scored. Its prediction is NAME.mask.*, NAME.* or NAME.prob.*',
+        '(NAME.prob.* first with --sweep), so the outputs of crack-segment pair as they are. A',
+        'missing or unreadable prediction counts as an empty one (all its crack pixels are misses)',
+        'and is listed (JSON: missing, bad); so is a prediction of another size, unless --resize.',
+        'A mask pixel is crack when its brightest colour channel is > 127 (masks stored as 0/1',
+        'are read as such); with --sweep a prediction pixel v is the probability v / 255, and the',
+        'thresholds are 0.01 ... 0.99.',
         '',
-        'Example:',
+        'Exit codes: 0 every image scored; 1 a prediction missing/bad or a ground truth unreadable',
+        '(scores still printed; 0 with --allow-missing unless a ground truth was unreadable), or',
+        'nothing to score; 2 usage error (bad flag, no such folder).',
+        '',
+        'Examples:',
         '  crack-metrics --pred out/masks --gt data/masks --tolerance 2 --json',
+        '  crack-segment -m model photos --out preds --probabilities && \\',
+        '    crack-metrics --pred preds --gt masks --sweep',
       ].join('\n'),
     )
     .exitOverride()
@@ -94,19 +127,16 @@ interface Evaluated {
   sweep?: SweepCounts;
 }
 
-async function evaluatePair(pair: FilePair, options: CliOptions): Promise<Evaluated> {
-  const truth = await readBinaryMask(pair.gt);
-  const pred = options.sweep
-    ? await readProbabilityMap(pair.pred)
-    : await readBinaryMask(pair.pred);
-  if (pred.width !== truth.width || pred.height !== truth.height) {
-    throw new Error(
-      `prediction is ${pred.width}x${pred.height} but ground truth is ${truth.width}x${truth.height}`,
-    );
-  }
+/** A 0 map of the ground truth's size: what a missing or bad prediction is scored as. */
+const emptyLike = (truth: { width: number; height: number }) => ({
+  data: new Uint8Array(truth.width * truth.height),
+  width: truth.width,
+  height: truth.height,
+});
+
+function score(name: string, pred: Mask, truth: Mask, options: CliOptions): Evaluated {
   const { tolerance, threshold } = options;
-  if (!options.sweep)
-    return { image: { name: pair.name, ...tolerantScores(pred, truth, { tolerance }) } };
+  if (!options.sweep) return { image: { name, ...tolerantScores(pred, truth, { tolerance }) } };
   const sweep = thresholdSweep(pred, truth, { tolerance });
   const scores: Scores = scoresFromCounts(sweepCountsAt(sweep, { threshold }));
   let bestF1 = 0;
@@ -119,49 +149,111 @@ async function evaluatePair(pair: FilePair, options: CliOptions): Promise<Evalua
     };
     bestF1 = Math.max(bestF1, ratiosFromCounts(counts).f1);
   });
-  return { image: { name: pair.name, ...scores, bestF1 }, sweep };
+  return { image: { name, ...scores, bestF1 }, sweep };
+}
+
+/** Scores one ground-truth image; what went wrong with it is pushed to `missing` / `bad`. */
+async function evaluatePair(
+  pair: FilePair,
+  options: CliOptions,
+  missing: string[],
+  bad: BadImage[],
+): Promise<Evaluated | null> {
+  let truth: Awaited<ReturnType<typeof readBinaryMask>>;
+  try {
+    truth = await readBinaryMask(pair.gt);
+  } catch (error) {
+    bad.push({ name: pair.name, file: pair.gt, reason: messageOf(error), scored: false });
+    return null;
+  }
+  if (pair.problem) {
+    bad.push({ name: pair.name, file: pair.pred ?? pair.gt, reason: pair.problem, scored: true });
+    return score(pair.name, emptyLike(truth), truth, options);
+  }
+  if (pair.pred === null) {
+    missing.push(pair.name);
+    return score(pair.name, emptyLike(truth), truth, options);
+  }
+  let pred: Awaited<ReturnType<typeof readBinaryMask>>;
+  try {
+    pred = options.sweep ? await readProbabilityMap(pair.pred) : await readBinaryMask(pair.pred);
+  } catch (error) {
+    bad.push({ name: pair.name, file: pair.pred, reason: messageOf(error), scored: true });
+    return score(pair.name, emptyLike(truth), truth, options);
+  }
+  if (pred.width !== truth.width || pred.height !== truth.height) {
+    const sizes = `prediction is ${pred.width}x${pred.height} but ground truth is ${truth.width}x${truth.height}`;
+    if (!options.resize) {
+      bad.push({
+        name: pair.name,
+        file: pair.pred,
+        reason: `${sizes} (--resize scales it)`,
+        scored: true,
+      });
+      return score(pair.name, emptyLike(truth), truth, options);
+    }
+    pred = resizeNearest(pred, truth.width, truth.height);
+  }
+  return score(pair.name, pred, truth, options);
 }
 
 /**
  * Runs `crack-metrics` with the given arguments (without `node` and the script) and returns the
- * exit code: 0 when at least one image pair was evaluated, 1 otherwise or on a usage error.
- * Skipped files are listed on stderr.
+ * exit code (see {@link EXIT}). Every ground-truth image is scored; a missing, unreadable or
+ * wrong-size prediction counts as empty and is listed on stderr (unless --quiet) and in the
+ * report's `missing` / `bad` lists.
  */
 export async function runCli(args: string[], io: CliIo): Promise<number> {
   let options: CliOptions;
   try {
     options = program(io).parse(args, { from: 'user' }).opts<CliOptions>();
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     throw error;
   }
-  const warn = (text: string) => io.stderr(`crack-metrics: ${text}\n`);
+  const warn = (text: string) => {
+    if (!options.quiet) io.stderr(`crack-metrics: ${text}\n`);
+  };
   const folderError = folderProblem('pred', options.pred) ?? folderProblem('gt', options.gt);
   if (folderError) {
-    warn(folderError);
-    return 1;
+    io.stderr(`crack-metrics: ${folderError}\n`);
+    return EXIT.usage;
   }
-  const { pairs, problems } = pairFiles(options.pred, options.gt);
+  const { pairs, problems } = pairFiles(options.pred, options.gt, options.sweep ? 'prob' : 'mask');
   for (const problem of problems) warn(problem);
 
   const evaluated: Evaluated[] = [];
+  const missing: string[] = [];
+  const bad: BadImage[] = [];
   for (const pair of pairs) {
-    try {
-      evaluated.push(await evaluatePair(pair, options));
-    } catch (error) {
-      warn(`${pair.name}: ${messageOf(error)}; skipped`);
-    }
+    const result = await evaluatePair(pair, options, missing, bad);
+    if (result) evaluated.push(result);
   }
-  if (evaluated.length === 0) {
+  for (const name of missing)
     warn(
-      `nothing to evaluate: no readable image pairs in --pred ${options.pred} and --gt ${options.gt}`,
+      `${name}: no prediction named ${name}.mask.*, ${name}.* or ${name}.prob.* in ${options.pred}; scored as an empty prediction`,
     );
-    return 1;
+  for (const { name, file, reason, scored } of bad)
+    warn(
+      `${name}: ${file}: ${reason}; ${scored ? 'scored as an empty prediction' : 'ground truth not scored'}`,
+    );
+  if (evaluated.length === 0) {
+    io.stderr(
+      `crack-metrics: nothing to evaluate: no readable ground truth in --gt ${options.gt}\n`,
+    );
+    return EXIT.incomplete;
   }
 
   const images = evaluated.map((e) => e.image);
   const { micro, macro } = aggregateScores(images);
-  const report: Report = { images: images.length, tolerance: options.tolerance, micro, macro };
+  const report: Report = {
+    images: images.length,
+    tolerance: options.tolerance,
+    micro,
+    macro,
+    missing,
+    bad,
+  };
   if (options.sweep) {
     const summary = aggregateSweeps(evaluated.map((e) => e.sweep as SweepCounts));
     report.threshold = options.threshold;
@@ -171,5 +263,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
   }
   if (options.perImage) report.perImage = images;
   io.stdout(options.json ? `${JSON.stringify(report)}\n` : formatReport(report));
-  return 0;
+  if (bad.some((b) => !b.scored)) return EXIT.incomplete;
+  if ((missing.length > 0 || bad.length > 0) && !options.allowMissing) return EXIT.incomplete;
+  return EXIT.ok;
 }

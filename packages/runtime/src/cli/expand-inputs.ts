@@ -5,7 +5,7 @@ import { glob, isDynamicPattern } from 'tinyglobby';
 /** Extensions a folder is searched for. */
 const IMAGE_EXTENSIONS = /\.(jpe?g|png)$/i;
 /** Files this command writes, never taken as inputs from a folder or glob. */
-const OWN_OUTPUTS = /\.(mask|overlay)\.png$/i;
+const OWN_OUTPUTS = /\.(mask|overlay|prob)\.png$/i;
 
 /** The inputs of one run: files to process, and arguments that named nothing usable. */
 export interface ExpandedInputs {
@@ -17,7 +17,7 @@ export interface ExpandedInputs {
  * Expands command-line inputs: a file is taken as is (its bytes decide whether it is an
  * image); a folder gives its .jpg/.jpeg/.png files (not recursive); anything else with glob
  * characters is a glob (`photos/**\/*.jpg`, via tinyglobby, so it works on Node 20). Folders and
- * globs skip this command's own outputs (*.mask.png, *.overlay.png). Duplicates are dropped;
+ * globs skip this command's own outputs (*.mask.png, *.overlay.png, *.prob.png). Duplicates are dropped;
  * order is the arguments' order, each folder or glob sorted by name.
  */
 export async function expandInputs(inputs: string[]): Promise<ExpandedInputs> {

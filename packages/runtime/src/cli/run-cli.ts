@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { encodePng } from '@crack/data/image';
 import { readImageFile, writeFileAtomic } from '@crack/data/node';
 import { SingleBar } from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -6,11 +8,27 @@ import { version } from '../../package.json';
 import { BACKEND_NAMES, type BackendName } from '../backend/backend-choice';
 import { initBackend } from '../backend/init-backend';
 import { loadSegmenter } from '../io/load-node-segmenter';
-import { writeMaskPng, writeOverlayPng } from '../io/write-result-png';
 import { type CrackMeasurements, measureCracks } from '../measure/measure-cracks';
 import { SEGMENTER_DEFAULTS } from '../segmenter/load-segmenter';
+import { maskToImage } from '../segmenter/mask-to-image';
+import { renderOverlay } from '../segmenter/render-overlay';
 import type { SegmentMode, SegmentTimings } from '../segmenter/types';
+import { checkWritableFile, checkWritableFolder } from './check-writable';
 import { expandInputs } from './expand-inputs';
+import { type OutputFile, writeOutputSet } from './write-output-set';
+
+/** Exit codes of `crack-segment`, documented in --help and the README. */
+export const EXIT = {
+  /** At least one photo was processed (or all were done already, with --skip-existing). */
+  ok: 0,
+  /** No photo could be processed (unreadable inputs only, or the model failed to load). */
+  failed: 1,
+  /** Usage error, or an output folder / summary path that cannot be written; nothing was done. */
+  usage: 2,
+  /** Stopped by SIGINT (128 + 2) or SIGTERM (128 + 15), after writing the summary of what was done. */
+  SIGINT: 130,
+  SIGTERM: 143,
+} as const;
 
 /** Where the CLI writes; the process streams by default, strings in tests. */
 export interface CliIo {
@@ -18,6 +36,12 @@ export interface CliIo {
   stderr: (text: string) => void;
   /** Whether stderr is a terminal (a progress bar is drawn only then). Default false. */
   stderrIsTTY?: boolean;
+  /**
+   * Aborted (with reason 'SIGINT' or 'SIGTERM') to stop the run: the photo being processed is
+   * finished, then the summary of the finished photos is written. bin/crack-segment wires it to
+   * the process's signals.
+   */
+  signal?: AbortSignal;
 }
 
 interface CliOptions {
@@ -34,6 +58,9 @@ interface CliOptions {
   threads: number;
   json?: boolean;
   summary?: string;
+  probabilities?: boolean;
+  skipExisting?: boolean;
+  quiet?: boolean;
 }
 
 /** One processed image in the summary. */
@@ -44,7 +71,7 @@ interface ImageReport {
   crackPixels: number;
   crackFraction: number;
   timings: SegmentTimings;
-  outputs: { mask: string; overlay?: string; measurements?: string };
+  outputs: { mask: string; overlay?: string; measurements?: string; probabilities?: string };
   measurements?: CrackMeasurements;
 }
 
@@ -101,6 +128,10 @@ function program(io: CliIo): Command {
     )
     .option('-o, --out <dir>', 'folder for the outputs (default: next to each input)')
     .option('--overlay', 'also write <name>.overlay.png: the photo with cracks painted red')
+    .option(
+      '--probabilities',
+      'also write <name>.prob.png: 8-bit crack probabilities (255 = 1), for crack-metrics --sweep',
+    )
     .option('--measure', 'also measure every crack; write <name>.cracks.json')
     .option(
       '--mm-per-pixel <mm>',
@@ -127,6 +158,11 @@ function program(io: CliIo): Command {
     .option('--threads <n>', 'wasm threads', numberIn('--threads', 1, 8, true), 1)
     .option('--json', 'print one JSON summary on stdout instead of text lines')
     .option('--summary <file>', 'also write the JSON summary to this file')
+    .option(
+      '--skip-existing',
+      'skip photos whose outputs all exist already (resumes an interrupted folder run)',
+    )
+    .option('--quiet', 'no progress or per-photo messages on stderr (errors only)')
     .addHelpText(
       'after',
       [
@@ -134,6 +170,7 @@ function program(io: CliIo): Command {
         'Outputs, per input photo.jpg (written atomically: a temporary file, then a rename):',
         '  photo.mask.png      8-bit mask, 255 = crack, at the photo size',
         '  photo.overlay.png   with --overlay',
+        '  photo.prob.png      with --probabilities: 8-bit probability map, v / 255 = p',
         '  photo.cracks.json   with --measure: per crack id, pixels, lengthPx, meanWidthPx,',
         '                      maxWidthPx, bbox (and *Mm with --mm-per-pixel), plus totals',
         '',
@@ -144,12 +181,20 @@ function program(io: CliIo): Command {
         'pixels outside the crop are background.',
         '',
         'The backend is chosen by initBackend(): tfjs-node if installed, else wasm, else cpu.',
-        'Inputs that cannot be read or decoded are reported on stderr and skipped. The exit code',
-        'is 1 only when no photo could be processed.',
+        'All outputs of one photo are written as a set (all or none). The output folder and the',
+        'summary path are checked before any work. Inputs that cannot be read or decoded are',
+        'reported on stderr and skipped. Progress and messages go to stderr, results to stdout.',
+        'SIGINT/SIGTERM: the current photo is finished, the summary written, then the exit.',
+        '',
+        'Exit codes: 0 at least one photo processed (or all existed with --skip-existing);',
+        '1 no photo processed (bad inputs only, model not loadable); 2 usage error or an output',
+        'that cannot be written (nothing done); 130 / 143 stopped by SIGINT / SIGTERM.',
         '',
         'Examples:',
         '  crack-segment --model models/student photos/*.jpg --out masks --overlay',
         "  crack-segment -m models/student/model.json 'photos/**/*.png' --measure --mm-per-pixel 0.2 --json",
+        '  crack-segment -m models/student photos --out preds --probabilities && \\',
+        '    crack-metrics --pred preds --gt masks --sweep',
       ].join('\n'),
     )
     .exitOverride()
@@ -160,88 +205,136 @@ function program(io: CliIo): Command {
 }
 
 /**
- * Runs `crack-segment` with `argv` (without node and the script) and returns the exit code:
- * 0 when at least one photo was processed, 1 otherwise (usage errors included).
+ * Runs `crack-segment` with `argv` (without node and the script) and returns the exit code (see
+ * {@link EXIT}): 0 when at least one photo was processed, 1 when none could be, 2 on a usage
+ * error or an output that cannot be written (checked before any work), 130/143 when stopped by
+ * `io.signal`.
  */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const command = program(io);
   try {
     command.parse(argv, { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     throw error;
   }
   const options = command.opts<CliOptions>();
+  const say = (text: string) => {
+    if (!options.quiet) io.stderr(text);
+  };
   const { files, problems } = await expandInputs(command.args);
-  for (const { input, message } of problems) {
-    io.stderr(`crack-segment: skipped ${input}: ${message}\n`);
-  }
+  for (const { input, message } of problems) say(`crack-segment: skipped ${input}: ${message}\n`);
   if (files.length === 0) {
     io.stderr('crack-segment: no input images\n');
-    return 1;
+    return EXIT.failed;
   }
 
-  await initBackend({
-    prefer: options.backend,
-    threads: options.threads,
-    logger: (message) => io.stderr(`${message}\n`),
-  });
-  let segmenter: Awaited<ReturnType<typeof loadSegmenter>>;
-  try {
-    segmenter = await loadSegmenter(options.model, {
-      mode: options.mode,
-      threshold: options.threshold,
-      tileSize: options.tileSize,
-    });
-  } catch (error) {
-    io.stderr(`crack-segment: ${(error as Error).message}\n`);
-    return 1;
+  // Everything this run will write is checked before the model is even loaded (issue 17).
+  const folders = options.out ? [options.out] : [...new Set(files.map((f) => path.dirname(f)))];
+  for (const folder of folders) {
+    const problem = await checkWritableFolder(folder, options.out ? '--out' : 'output folder');
+    if (problem) {
+      io.stderr(`crack-segment: ${problem}\n`);
+      return EXIT.usage;
+    }
+  }
+  if (options.summary) {
+    const problem = await checkWritableFile(options.summary, '--summary');
+    if (problem) {
+      io.stderr(`crack-segment: ${problem}\n`);
+      return EXIT.usage;
+    }
   }
 
+  const usedNames = new Set<string>();
+  const jobs = files.map((file) => ({ file, base: outputBase(file, options.out, usedNames) }));
+  const existing: Array<{ input: string; outputs: ImageReport['outputs'] }> = [];
+  const todo = options.skipExisting
+    ? jobs.filter(({ file, base }) => {
+        const outputs = outputPaths(base, options);
+        if (!Object.values(outputs).every((output) => existsSync(output))) return true;
+        existing.push({ input: file, outputs });
+        return false;
+      })
+    : jobs;
+  if (existing.length > 0)
+    say(`crack-segment: ${existing.length} photo(s) done already, skipped\n`);
+
+  let interrupted: 'SIGINT' | 'SIGTERM' | null = null;
   const reports: ImageReport[] = [];
   const failures: Array<{ input: string; error: string }> = [];
-  const lines: string[] = [];
-  const bar =
-    files.length > 1 && io.stderrIsTTY
-      ? new SingleBar({
-          format: 'crack-segment [{bar}] {value}/{total} {file}',
-          stream: process.stderr,
-          hideCursor: true,
-        })
-      : null;
-  bar?.start(files.length, 0, { file: '' });
-  const usedNames = new Set<string>();
-  try {
-    for (const [index, file] of files.entries()) {
-      bar?.update(index, { file: path.basename(file) });
-      try {
-        const report = await processFile(file, segmenter, options, usedNames);
-        reports.push(report);
-        const line = describeReport(report);
-        if (!options.json) lines.push(line);
-        if (!bar) io.stderr(`[${index + 1}/${files.length}] ${line}\n`);
-      } catch (error) {
-        const message = (error as Error)?.message ?? String(error);
-        failures.push({ input: file, error: message });
-        const text = `crack-segment: skipped ${file}: ${message}`;
-        if (bar) lines.push(text);
-        else io.stderr(`${text}\n`);
-      }
+  if (todo.length > 0) {
+    await initBackend({
+      prefer: options.backend,
+      threads: options.threads,
+      logger: options.quiet ? null : (message) => io.stderr(`${message}\n`),
+    });
+    let segmenter: Awaited<ReturnType<typeof loadSegmenter>>;
+    try {
+      segmenter = await loadSegmenter(options.model, {
+        mode: options.mode,
+        threshold: options.threshold,
+        tileSize: options.tileSize,
+      });
+    } catch (error) {
+      io.stderr(`crack-segment: ${(error as Error).message}\n`);
+      return EXIT.failed;
     }
-  } finally {
-    bar?.update(files.length, { file: '' });
-    bar?.stop();
-    segmenter.dispose();
+
+    const lines: string[] = [];
+    const bar =
+      todo.length > 1 && io.stderrIsTTY && !options.quiet
+        ? new SingleBar({
+            format: 'crack-segment [{bar}] {value}/{total} {file}',
+            stream: process.stderr,
+            hideCursor: true,
+          })
+        : null;
+    bar?.start(todo.length, 0, { file: '' });
+    try {
+      for (const [index, { file, base }] of todo.entries()) {
+        if (io.signal?.aborted) {
+          interrupted = io.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
+          break;
+        }
+        bar?.update(index, { file: path.basename(file) });
+        try {
+          const report = await processFile(file, base, segmenter, options);
+          reports.push(report);
+          const line = describeReport(report);
+          if (!options.json) lines.push(line);
+          if (!bar) say(`[${index + 1}/${todo.length}] ${line}\n`);
+        } catch (error) {
+          const message = (error as Error)?.message ?? String(error);
+          failures.push({ input: file, error: message });
+          const text = `crack-segment: skipped ${file}: ${message}`;
+          if (bar) lines.push(text);
+          else say(`${text}\n`);
+        }
+      }
+      if (!interrupted && io.signal?.aborted)
+        interrupted = io.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
+    } finally {
+      bar?.update(reports.length + failures.length, { file: '' });
+      bar?.stop();
+      segmenter.dispose();
+    }
+    if (bar) for (const line of lines) say(`${line}\n`);
   }
 
+  const notStarted = interrupted ? todo.length - reports.length - failures.length : 0;
   const summary = {
     model: options.model,
     mode: options.mode,
     threshold: options.threshold,
     processed: reports.length,
     skipped: failures.length + problems.length,
+    existing: existing.length,
+    interrupted,
+    notStarted,
     images: reports,
     failures: [...problems.map((p) => ({ input: p.input, error: p.message })), ...failures],
+    existingOutputs: existing,
   };
   if (options.summary) {
     await writeFileAtomic(options.summary, `${JSON.stringify(summary, null, 2)}\n`);
@@ -249,42 +342,70 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (options.json) {
     io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
   } else {
-    if (bar) for (const line of lines) io.stderr(`${line}\n`);
     for (const report of reports) io.stdout(`${report.outputs.mask}\n`);
-    io.stderr(
-      `crack-segment: ${reports.length} processed, ${failures.length + problems.length} skipped\n`,
+    const done = existing.length > 0 ? `, ${existing.length} done already` : '';
+    const stop = interrupted ? `; stopped by ${interrupted}, ${notStarted} not started` : '';
+    say(
+      `crack-segment: ${reports.length} processed, ${failures.length + problems.length} skipped${done}${stop}\n`,
     );
   }
-  return reports.length > 0 ? 0 : 1;
+  if (interrupted) return EXIT[interrupted];
+  return reports.length > 0 || existing.length > 0 ? EXIT.ok : EXIT.failed;
+}
+
+/** The files one photo produces with these options, by kind. */
+function outputPaths(base: string, options: CliOptions): ImageReport['outputs'] {
+  return {
+    mask: `${base}.mask.png`,
+    ...(options.overlay ? { overlay: `${base}.overlay.png` } : {}),
+    ...(options.probabilities ? { probabilities: `${base}.prob.png` } : {}),
+    ...(options.measure ? { measurements: `${base}.cracks.json` } : {}),
+  };
+}
+
+/**
+ * 8-bit probabilities, v = round(255 p): `crack-metrics --sweep` reads v / 255, so threshold 0.5
+ * keeps v >= 128, exactly the pixels of the 0.5 mask (p >= 0.5 <=> round(255 p) >= 128).
+ */
+function probabilityImage(probabilities: Float32Array, width: number, height: number) {
+  const data = new Uint8Array(probabilities.length);
+  for (let i = 0; i < data.length; i++)
+    data[i] = Math.round(255 * Math.min(1, Math.max(0, probabilities[i] as number)));
+  return { data, width, height, channels: 1 as const };
 }
 
 async function processFile(
   file: string,
+  base: string,
   segmenter: Awaited<ReturnType<typeof loadSegmenter>>,
   options: CliOptions,
-  usedNames: Set<string>,
 ): Promise<ImageReport> {
   const image = await readImageFile(file, { channels: 3 });
   const result = await segmenter.segment(image);
-  const base = outputBase(file, options.out, usedNames);
-  const outputs: ImageReport['outputs'] = { mask: `${base}.mask.png` };
-  await writeMaskPng(outputs.mask, result.mask, result.width, result.height);
-  if (options.overlay) {
-    outputs.overlay = `${base}.overlay.png`;
-    await writeOverlayPng(outputs.overlay, image, result.mask);
+  const outputs = outputPaths(base, options);
+  const set: OutputFile[] = [
+    { file: outputs.mask, data: encodePng(maskToImage(result.mask, result.width, result.height)) },
+  ];
+  if (outputs.overlay)
+    set.push({ file: outputs.overlay, data: encodePng(renderOverlay(image, result.mask)) });
+  if (outputs.probabilities) {
+    set.push({
+      file: outputs.probabilities,
+      data: encodePng(probabilityImage(result.probabilities, result.width, result.height)),
+    });
   }
   let measurements: CrackMeasurements | undefined;
-  if (options.measure) {
+  if (outputs.measurements) {
     measurements = measureCracks(result.mask, result.width, result.height, {
       ...(options.mmPerPixel === undefined ? {} : { mmPerPixel: options.mmPerPixel }),
       minPixels: options.minPixels,
     });
-    outputs.measurements = `${base}.cracks.json`;
-    await writeFileAtomic(
-      outputs.measurements,
-      `${JSON.stringify({ input: file, width: result.width, height: result.height, ...measurements }, null, 2)}\n`,
-    );
+    set.push({
+      file: outputs.measurements,
+      data: `${JSON.stringify({ input: file, width: result.width, height: result.height, ...measurements }, null, 2)}\n`,
+    });
   }
+  await writeOutputSet(set);
   let crackPixels = 0;
   for (const value of result.mask) crackPixels += value;
   return {

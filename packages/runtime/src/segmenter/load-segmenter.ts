@@ -1,4 +1,4 @@
-import { getBackend, type io } from '@tensorflow/tfjs-core';
+import { dispose, getBackend, io, type NamedTensorMap } from '@tensorflow/tfjs-core';
 import { type LayersModel, loadLayersModel } from '@tensorflow/tfjs-layers';
 import { effectiveTiles, type PhaseClock, segmentFull } from './full-mode';
 import { readModelGeometry } from './model-geometry';
@@ -120,6 +120,41 @@ function isLayersModel(source: unknown): source is LayersModel {
   );
 }
 
+/**
+ * `loadLayersModel` without its leak: tfjs-layers builds the model (allocating every weight) and
+ * decodes the weights file before it checks that they fit, and on a mismatch drops both, leaking
+ * their tensors on every failed attempt (36 per load, issue 17). Here the topology is loaded on
+ * its own, the weights are decoded and set in one place, and both are freed on failure.
+ */
+async function loadWithoutLeaks(source: string | io.IOHandler): Promise<LayersModel> {
+  const handler =
+    typeof source === 'string'
+      ? (io.getLoadHandlers(source)[0] ?? io.http(source))
+      : (source as io.IOHandler);
+  if (typeof handler.load !== 'function') throw new Error('the IOHandler has no load method');
+  const artifacts = await handler.load();
+  const { weightData, weightSpecs, ...topology } = artifacts;
+  const model = await loadLayersModel(io.fromMemory(topology));
+  if (weightData === undefined || weightSpecs === undefined) return model;
+  let decoded: NamedTensorMap = {};
+  try {
+    decoded = io.decodeWeights(weightData, weightSpecs);
+    const optimizer = new Set(
+      weightSpecs.filter((spec) => spec.group === 'optimizer').map((spec) => spec.name),
+    );
+    const modelWeights: NamedTensorMap = {};
+    for (const [name, tensor] of Object.entries(decoded))
+      if (!optimizer.has(name)) modelWeights[name] = tensor;
+    model.loadWeights(modelWeights, true);
+    return model;
+  } catch (error) {
+    model.dispose();
+    throw error;
+  } finally {
+    dispose(Object.values(decoded));
+  }
+}
+
 /** Loads `source` as a LayersModel; `owned` says whether the segmenter should free it. */
 export async function loadModel(
   source: SegmenterSource,
@@ -129,7 +164,7 @@ export async function loadModel(
   if (typeof source === 'string') {
     if (source.trim() === '') throw new TypeError(`${caller}: the model URL is empty`);
     try {
-      return { model: await loadLayersModel(source), owned: true };
+      return { model: await loadWithoutLeaks(source), owned: true };
     } catch (error) {
       const message = (error as Error)?.message ?? String(error);
       const hint = /Cannot find any (model )?(save|load)/i.test(message)
@@ -142,7 +177,7 @@ export async function loadModel(
   }
   if (source != null && typeof source === 'object' && typeof source.load === 'function') {
     try {
-      return { model: await loadLayersModel(source), owned: true };
+      return { model: await loadWithoutLeaks(source), owned: true };
     } catch (error) {
       throw new Error(
         `${caller}: cannot load the model: ${(error as Error)?.message ?? String(error)}`,

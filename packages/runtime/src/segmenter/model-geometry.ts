@@ -39,7 +39,7 @@ export function readModelGeometry(
   const outputShape = model.outputs[0]!.shape;
   if (inputShape.length !== 4) {
     throw new Error(
-      `${caller}: the model input must be [batch, height, width, channels], got shape [${inputShape.join(', ')}]`,
+      `${caller}: the model input must be [batch, height, width, channels], got shape ${formatShape(inputShape)}`,
     );
   }
   const channels = inputShape[3];
@@ -50,7 +50,7 @@ export function readModelGeometry(
   }
   if (outputShape.length !== 4 || outputShape[3] !== 1) {
     throw new Error(
-      `${caller}: the model output must be [batch, height, width, 1] (one crack logit per pixel), got [${outputShape.join(', ')}]`,
+      `${caller}: the model output must be [batch, height, width, 1] (one crack logit per pixel), got ${formatShape(outputShape)}`,
     );
   }
   const height = inputShape[1];
@@ -100,4 +100,12 @@ function endsWithSigmoid(model: LayersModel): boolean {
   if (!last) return false;
   const config = last.getConfig() as { activation?: unknown };
   return config.activation === 'sigmoid';
+}
+
+/**
+ * A layer shape as people write it: `[null, null, null, 3]`, where `join` printed `[, , , 3]`
+ * (null is an unknown batch or image size).
+ */
+export function formatShape(shape: readonly (number | null)[]): string {
+  return `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
 }

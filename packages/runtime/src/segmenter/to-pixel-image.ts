@@ -53,7 +53,30 @@ export function assertPixelImage(
       `${caller}: ${name}.data has ${data.length} values, expected width*height*channels = ${width}*${height}*${channels} = ${width * height * channels}`,
     );
   }
+  if (data instanceof Float32Array) assertFinitePixels(data, width, channels, caller, name);
   return image;
+}
+
+/**
+ * Refuses NaN and +-Infinity pixels, naming the first one: they would flow through the model
+ * into NaN probabilities and an all-background mask without a word (issue 17).
+ */
+function assertFinitePixels(
+  data: Float32Array,
+  width: number,
+  channels: number,
+  caller: string,
+  name: string,
+): void {
+  for (let i = 0; i < data.length; i++) {
+    const value = data[i] as number;
+    if (value - value !== 0) {
+      const pixel = Math.floor(i / channels);
+      throw new RangeError(
+        `${caller}: ${name}.data[${i}] is ${value} (pixel x=${pixel % width}, y=${Math.floor(pixel / width)}, channel ${i % channels}); pixels must be finite values in 0-255`,
+      );
+    }
+  }
 }
 
 /**

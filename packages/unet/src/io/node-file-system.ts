@@ -106,16 +106,55 @@ async function load(root: string, modelFileName: string): Promise<io.ModelArtifa
     const specs: io.WeightsManifestEntry[] = [];
     const buffers: ArrayBuffer[] = [];
     for (const group of manifest) {
+      const files: string[] = [];
+      let actual = 0;
       for (const relative of group.paths) {
         const file = path.resolve(root, relative);
         if (path.relative(root, file).startsWith('..') || path.isAbsolute(relative)) {
           throw new Error(`nodeFileSystem: weights path '${relative}' leaves ${root}`);
         }
         const bytes = await readFile(file);
+        files.push(file);
+        actual += bytes.byteLength;
         buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+      }
+      // Checked here, before tfjs builds the model: a short file would otherwise fail inside
+      // loadWeights as "tensor should have N values but has M", naming no file, after the
+      // model's variables were allocated (issue 17).
+      const expected = manifestGroupBytes(group.weights);
+      if (expected !== null && actual !== expected) {
+        throw new Error(
+          `nodeFileSystem: the weights file ${files.join(' + ')} has ${actual} bytes but ${modelPath} describes ${expected} (${actual < expected ? 'truncated' : 'too long'}: a partial copy, or weights of another model)`,
+        );
       }
       specs.push(...group.weights);
     }
     return [specs, io.CompositeArrayBuffer.join(buffers)];
   });
+}
+
+/** Bytes per value of each dtype a weights file can store (tfjs's weights manifest format). */
+const DTYPE_BYTES: Readonly<Record<string, number>> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  complex64: 8,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+};
+
+/**
+ * The byte length a weights group must have, from its manifest entries (quantized entries count
+ * their stored dtype); null when it cannot be known in advance (string tensors).
+ */
+function manifestGroupBytes(weights: readonly io.WeightsManifestEntry[]): number | null {
+  let total = 0;
+  for (const spec of weights) {
+    const dtype = spec.quantization?.dtype ?? spec.dtype;
+    const bytes = DTYPE_BYTES[dtype];
+    if (bytes === undefined) return null;
+    total += spec.shape.reduce((n, d) => n * d, 1) * bytes;
+  }
+  return total;
 }
