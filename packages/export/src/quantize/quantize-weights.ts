@@ -53,7 +53,15 @@ function checkOptions(caller: string, options: QuantizeOptions): QuantizationDty
  * contain 0 and its minimum nudged to a multiple of the scale, so 0 (a pruned or padded weight,
  * a zero bias) stays exactly 0, as the tfjs converter does.
  */
-export function uint8Affine(low: number, high: number): { min: number; scale: number } {
+export function uint8Affine(
+  low: number,
+  high: number,
+): {
+  /** The value of byte 0: a multiple of `scale`, at most 0. */
+  min: number;
+  /** The step between two consecutive byte values. */
+  scale: number;
+} {
   const lo = Math.min(low, 0);
   const hi = Math.max(high, 0);
   if (!(hi > lo)) return { min: 0, scale: 1 };
