@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createUnet, thesisStudent } from '@crack/unet';
+import onnxProto from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportOnnx } from '../src/index';
 import { randomizeBatchNorms, useCpu } from './helpers';
@@ -73,4 +74,18 @@ describe.skipIf(!python)('the ONNX checker (python3-onnx) accepts the exported f
       });
     }
   }
+
+  it('rejects a broken graph, so the passes above mean something', () => {
+    const model = createUnet({ depth: 1, baseFilters: 2, seed: 1 });
+    const { onnx } = onnxProto;
+    const proto = onnx.ModelProto.decode(exportOnnx(model).bytes);
+    const node = proto.graph?.node?.[1] as { input: string[] };
+    node.input[0] = 'no_such_tensor';
+    const file = path.join(work, 'broken.onnx');
+    writeFileSync(file, onnx.ModelProto.encode(proto).finish());
+    const run = spawnSync(python as string, ['-c', CHECK, file], { encoding: 'utf8' });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/no_such_tensor/);
+    model.dispose();
+  });
 });
