@@ -213,3 +213,34 @@ describe('quantized save and load round trip', () => {
     loaded.dispose();
   });
 });
+
+describe('quantizeArtifacts with weights that are not float32', () => {
+  it('keeps int32 and bool weights as they are (4 and 1 bytes per value) and quantizes the rest', () => {
+    const data = new Uint8Array(4 * 2 + 3 + 4 * 2);
+    new Float32Array(data.buffer, 0, 2).set([0.5, -1]);
+    data.set([1, 0, 1], 8);
+    new DataView(data.buffer).setInt32(11, 7, true);
+    new DataView(data.buffer).setInt32(15, -3, true);
+    const quantized = quantizeArtifacts(
+      {
+        weightSpecs: [
+          { name: 'w', shape: [2], dtype: 'float32' },
+          { name: 'mask', shape: [3], dtype: 'bool' },
+          { name: 'steps', shape: [2], dtype: 'int32' },
+        ],
+        weightData: data.buffer,
+      },
+      { dtype: 'float16' },
+    );
+    const bytes = new Uint8Array(quantized.weightData as ArrayBuffer);
+    expect(bytes.byteLength).toBe(2 * 2 + 3 + 4 * 2);
+    expect([...new Uint16Array(bytes.slice(0, 4).buffer)]).toEqual([0x3800, 0xbc00]);
+    expect([...bytes.slice(4, 7)]).toEqual([1, 0, 1]);
+    expect([...new Int32Array(bytes.slice(7).buffer)]).toEqual([7, -3]);
+    expect(quantized.weightSpecs?.map((s) => s.quantization?.dtype ?? s.dtype)).toEqual([
+      'float16',
+      'bool',
+      'int32',
+    ]);
+  });
+});

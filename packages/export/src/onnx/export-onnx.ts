@@ -122,7 +122,11 @@ export function exportOnnx(model: LayersModel, options: ExportOnnxOptions = {}):
         );
       }
     } catch (error) {
-      if (!(error instanceof UnsupportedLayerError)) throw error;
+      if (!(error instanceof UnsupportedLayerError)) {
+        throw new Error(
+          `exportOnnx: layer '${layer.name}' (${className}): ${(error as Error).message ?? error}`,
+        );
+      }
       throw new Error(
         `exportOnnx: layer '${layer.name}' (${className}) is not supported: ${error.message}. ` +
           `Supported layers: ${[...SUPPORTED_LAYERS, ...INFERENCE_IDENTITY_LAYERS].join(', ')}; ` +

@@ -137,7 +137,8 @@ export function quantizeArtifacts(
       throw new Error(`quantizeArtifacts: weight '${spec.name}' is a string tensor`);
     }
     const size = spec.shape.reduce((a, b) => a * b, 1);
-    const byteLength = size * (spec.dtype === 'complex64' ? 8 : 4);
+    // Bytes per value in the tfjs weights format: bool 1, complex64 8, float32 and int32 4.
+    const byteLength = size * (spec.dtype === 'complex64' ? 8 : spec.dtype === 'bool' ? 1 : 4);
     const bytes = data.slice(offset, offset + byteLength);
     offset += byteLength;
     if (spec.dtype !== 'float32') {
