@@ -26,7 +26,7 @@ export interface Sample {
 
 /**
  * A dataset that produces samples on demand, so a folder of 10,000 photos never holds 10,000
- * decoded images: {@link loadFolderDataset} returns one; {@link toTfDataset} accepts one.
+ * decoded images: {@link node!loadFolderDataset} (from `@crack/data/node`) returns one; {@link toTfDataset} accepts one.
  */
 export interface SampleSource {
   /** Sample ids in order; `ids.length === size`. */

@@ -13,7 +13,12 @@ import * as tf from '@tensorflow/tfjs-core';
  * `[C, 2C)`, so `yTrue` has twice the channels of `yPred`. This is what lets `model.compile({ loss })`
  * see the labels and the teacher at once: Keras-style losses only ever receive `(yTrue, yPred)`.
  */
-export const PACKED_TARGET_CHANNELS = Object.freeze({ label: 0, teacherLogit: 1 } as const);
+export const PACKED_TARGET_CHANNELS = Object.freeze({
+  /** Channel of the ground-truth label. */
+  label: 0,
+  /** Channel of the teacher's logit. */
+  teacherLogit: 1,
+} as const);
 
 /** Labels and teacher logits, as carried in one packed target tensor. */
 export interface UnpackedTargets {

@@ -128,7 +128,12 @@ const FN = 'pruneModel';
 export async function pruneModel(
   model: tfl.LayersModel,
   options: PruneModelOptions,
-): Promise<{ model: tfl.LayersModel; report: PruneReport }> {
+): Promise<{
+  /** The pruned model: a new, ordinary LayersModel. */
+  model: tfl.LayersModel;
+  /** Channels, errors and cost before and after, per site. */
+  report: PruneReport;
+}> {
   const sampling = checkSamplingOptions(FN, options);
   const warnings = checkPruneInputs(FN, model, sampling.images, options.sites);
   const {

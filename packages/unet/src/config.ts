@@ -66,16 +66,27 @@ export interface UnetConfig {
 
 /** A {@link UnetConfig} with every field filled in and validated (the seed may stay undefined). */
 export interface ResolvedUnetConfig {
+  /** See {@link UnetConfig.depth}. */
   depth: number;
+  /** See {@link UnetConfig.baseFilters}. */
   baseFilters: number;
+  /** See {@link UnetConfig.inputChannels}. */
   inputChannels: number;
+  /** See {@link UnetConfig.inputSize}. */
   inputSize: readonly [number, number] | null;
+  /** See {@link UnetConfig.block}. */
   block: UnetBlock;
+  /** See {@link UnetConfig.batchNorm}. */
   batchNorm: boolean;
+  /** See {@link UnetConfig.upsampling}. */
   upsampling: UnetUpsampling;
+  /** See {@link UnetConfig.headKernel}. */
   headKernel: 1 | 3;
+  /** See {@link UnetConfig.dropout}. */
   dropout: number;
+  /** See {@link UnetConfig.seed}; undefined: a random seed per model. */
   seed: number | undefined;
+  /** See {@link UnetConfig.name}. */
   name: string;
 }
 
@@ -96,9 +107,27 @@ export const UNET_DEFAULTS: Readonly<ResolvedUnetConfig> = Object.freeze({
 
 /** Accepted ranges of the integer fields of {@link UnetConfig} (inclusive). */
 export const UNET_LIMITS = Object.freeze({
-  depth: Object.freeze({ min: 1, max: 6 }),
-  baseFilters: Object.freeze({ min: 1, max: 1024 }),
-  inputChannels: Object.freeze({ min: 1, max: 256 }),
+  /** Range of {@link UnetConfig.depth}. */
+  depth: Object.freeze({
+    /** Smallest accepted value. */
+    min: 1,
+    /** Largest accepted value. */
+    max: 6,
+  }),
+  /** Range of {@link UnetConfig.baseFilters}. */
+  baseFilters: Object.freeze({
+    /** Smallest accepted value. */
+    min: 1,
+    /** Largest accepted value. */
+    max: 1024,
+  }),
+  /** Range of {@link UnetConfig.inputChannels}. */
+  inputChannels: Object.freeze({
+    /** Smallest accepted value. */
+    min: 1,
+    /** Largest accepted value. */
+    max: 256,
+  }),
 });
 
 const KNOWN_FIELDS: ReadonlySet<string> = new Set(Object.keys(UNET_DEFAULTS));

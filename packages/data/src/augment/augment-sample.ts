@@ -8,7 +8,12 @@ export interface AugmentOptions {
   /** Seed: the same seed and sample give the same result. Default 0. */
   seed?: number;
   /** Random crop of this size (must fit in the sample). Default: no crop. */
-  crop?: { width: number; height: number };
+  crop?: {
+    /** Width of the crop in pixels. */
+    width: number;
+    /** Height of the crop in pixels. */
+    height: number;
+  };
   /** Mirror left-right with probability 0.5. Default true. */
   flipHorizontal?: boolean;
   /** Mirror top-bottom with probability 0.5. Default true. */

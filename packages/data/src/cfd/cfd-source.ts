@@ -1,5 +1,5 @@
 /**
- * Where {@link downloadCfd} fetches CrackForest from by default: raw files of the public
+ * Where {@link node!downloadCfd} (`@crack/data/node`) fetches CrackForest from by default: raw files of the public
  * `cuilimeng/CrackForest-dataset` GitHub repository (`image/NNN.jpg`, `seg/NNN.seg`).
  */
 export const CFD_BASE_URL =

@@ -11,7 +11,7 @@ export interface ReadImageFileOptions {
 /**
  * Reads and decodes a JPEG or PNG file (Node only). Errors name the file: a missing file is
  * `readImageFile: cannot read photo.jpg (ENOENT ...)`, bad bytes throw
- * {@link ImageDecodeError} with the path as `file`.
+ * {@link image!ImageDecodeError} (from `@crack/data/image`) with the path as `file`.
  */
 export async function readImageFile(
   file: string,

@@ -25,7 +25,12 @@ export interface TfDatasetOptions {
    * Random crop of this size from every sample (seeded). Needed when samples differ in size.
    * Default: whole samples.
    */
-  crop?: { width: number; height: number };
+  crop?: {
+    /** Width of the crop in pixels. */
+    width: number;
+    /** Height of the crop in pixels. */
+    height: number;
+  };
   /**
    * Augment each sample anew every epoch: `true` for the defaults of {@link AugmentOptions},
    * or the options. Rotations that would change the shape are limited to 0/180 degrees unless

@@ -43,8 +43,11 @@ export interface CacheTeacherLogitsOptions {
 
 /** What {@link cacheTeacherLogits} wrote. */
 export interface CacheTeacherLogitsResult {
+  /** Folder the logits were written to. */
   dir: string;
+  /** Storage precision of the cached logits. */
   dtype: TeacherLogitsDtype;
+  /** Fingerprint of the teacher's weights that the cache was made with. */
   fingerprint: string;
   /** Number of samples cached. */
   count: number;

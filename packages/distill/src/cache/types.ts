@@ -2,7 +2,9 @@ import type * as tf from '@tensorflow/tfjs-core';
 
 /** One weight of a {@link Teacher}: a tfjs-layers `LayerVariable` fits. */
 export interface TeacherWeight {
+  /** Shape of the weight. */
   readonly shape: ReadonlyArray<number | null>;
+  /** Data type of the weight, e.g. 'float32'. */
   readonly dtype?: string;
   /** The current value; never disposed by this package. */
   read(): tf.Tensor;
@@ -14,7 +16,9 @@ export interface TeacherWeight {
  * `[b, h', w', c]` (no sigmoid).
  */
 export interface Teacher {
+  /** Logits of a batch of normalised images (the first output if there are several). */
   predict(images: tf.Tensor): tf.Tensor | tf.Tensor[];
+  /** The weights, in a fixed order: they make the cache's fingerprint. */
   readonly weights: ReadonlyArray<TeacherWeight>;
 }
 
@@ -25,7 +29,17 @@ export interface Teacher {
 export interface CacheSample {
   /** Unique key under which the logits are stored and read back. */
   id: string;
-  image: { data: Uint8Array; width: number; height: number; channels: number };
+  /** The decoded image. */
+  image: {
+    /** Pixel values 0..255, row-major HWC. */
+    data: Uint8Array;
+    /** Width in pixels. */
+    width: number;
+    /** Height in pixels. */
+    height: number;
+    /** Channels per pixel (3: RGB). */
+    channels: number;
+  };
 }
 
 /** Storage precision of cached logits. */

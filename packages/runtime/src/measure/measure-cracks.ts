@@ -16,9 +16,13 @@ export interface MeasureCracksOptions {
 
 /** A pixel rectangle: columns [x, x + width), rows [y, y + height). */
 export interface CrackBoundingBox {
+  /** First column. */
   x: number;
+  /** First row. */
   y: number;
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
 }
 
@@ -62,8 +66,11 @@ export interface CrackTotals {
   areaFraction: number;
   /** Millimetre versions, when a scale was given. */
   lengthMm?: number;
+  /** Total crack area in mm², when a scale was given. */
   areaMm2?: number;
+  /** Length-weighted mean width in mm, when a scale was given. */
   meanWidthMm?: number;
+  /** Largest width in mm, when a scale was given. */
   maxWidthMm?: number;
 }
 

@@ -4,8 +4,11 @@ import { assertMask } from './assert-mask';
 export interface GrayImage {
   /** Values 0 or 255, row-major, length `width * height`. */
   data: Uint8Array;
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
+  /** Always 1 (gray). */
   channels: 1;
 }
 

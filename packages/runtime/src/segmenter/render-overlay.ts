@@ -13,8 +13,11 @@ export interface RenderOverlayOptions {
 export interface RgbaImage {
   /** RGBA values 0-255, row-major, length `width * height * 4`. */
   data: Uint8Array;
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
+  /** Always 4 (RGBA). */
   channels: 4;
 }
 

@@ -1,8 +1,12 @@
 /** A rectangle in pixel coordinates: columns [x, x + width), rows [y, y + height). */
 export interface PixelRegion {
+  /** First column. */
   x: number;
+  /** First row. */
   y: number;
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
 }
 
@@ -17,7 +21,12 @@ export interface ThesisCrop {
 }
 
 /** The thesis's model input: 480 wide, 320 high (CFD's size, a 3:2 aspect). */
-export const THESIS_SIZE = Object.freeze({ width: 480, height: 320 });
+export const THESIS_SIZE = Object.freeze({
+  /** Input width in pixels. */
+  width: 480,
+  /** Input height in pixels. */
+  height: 320,
+});
 
 /**
  * The crop of the thesis's phone preprocessing (section 7) for a `width` x `height` photo:
