@@ -1,6 +1,11 @@
 /**
- * Bundles models exported by examples/compress-pipeline (`<run>/export/`, with its
- * manifest.json) into public/models/, and rewrites public/models/index.json to list them.
+ * Bundles models into public/models/ and rewrites public/models/index.json to list them.
+ *
+ *   pnpm exec tsx scripts/bundle-models.ts --from-package
+ *
+ * copies every model of @crack/models (the CFD-trained default first, as the catalog lists them),
+ * with the catalog's cross-validated scores. Or, from a pipeline run of examples/compress-pipeline
+ * (`<run>/export/`, with its manifest.json):
  *
  *   pnpm exec tsx scripts/bundle-models.ts --from ../compress-pipeline/out/<run>/export \
  *     [--models prunedFinetuned,teacher] [--min-f1-tolerant 0.5]
@@ -34,11 +39,16 @@ const modelsDir = path.join(here, '..', 'public', 'models');
 const { values } = parseArgs({
   options: {
     from: { type: 'string' },
+    'from-package': { type: 'boolean', default: false },
     models: { type: 'string' },
     'min-f1-tolerant': { type: 'string', default: '0.5' },
   },
 });
-if (!values.from) throw new Error('bundle-models: give --from <run>/export');
+if (values['from-package']) {
+  await bundleFromPackage();
+  process.exit(0);
+}
+if (!values.from) throw new Error('bundle-models: give --from <run>/export or --from-package');
 const exportDir = path.resolve(values.from);
 const minF1 = Number(values['min-f1-tolerant']);
 const { models } = JSON.parse(await readFile(path.join(exportDir, 'manifest.json'), 'utf8')) as {
@@ -87,4 +97,28 @@ await writeFile(path.join(modelsDir, 'index.json'), `${JSON.stringify(index, nul
 
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** Copies every model of @crack/models into public/models/ and lists them, default first. */
+async function bundleFromPackage(): Promise<void> {
+  const { MODELS } = await import('@crack/models');
+  const { modelDirectory } = await import('@crack/models/node');
+  await rm(modelsDir, { recursive: true, force: true });
+  await mkdir(modelsDir, { recursive: true });
+  const index: ModelEntry[] = [];
+  for (const model of MODELS) {
+    await cp(modelDirectory(model.id), path.join(modelsDir, model.id), { recursive: true });
+    const scores = model.crossValidated;
+    index.push({
+      id: model.id,
+      label: model.label,
+      url: `models/${model.id}/model.json`,
+      params: model.params,
+      macs: model.macs,
+      ...(scores ? { f1: scores.f1, f1Tolerant: scores.f1Tolerant } : {}),
+      source: `@crack/models ${model.id}: ${model.data}; ${model.licence}`,
+    });
+    console.log(`bundled ${model.id} (${model.role}): ${model.params} params, ${model.bytes} bytes`);
+  }
+  await writeFile(path.join(modelsDir, 'index.json'), `${JSON.stringify(index, null, 2)}\n`);
 }

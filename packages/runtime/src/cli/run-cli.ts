@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { encodePng } from '@crack/data/image';
 import { readImageFile, writeFileAtomic } from '@crack/data/node';
+import { DEFAULT_MODEL_ID } from '@crack/models';
+import { modelDirectory } from '@crack/models/node';
 import { SingleBar } from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { version } from '../../package.json';
@@ -45,7 +47,7 @@ export interface CliIo {
 }
 
 interface CliOptions {
-  model: string;
+  model?: string;
   mode: SegmentMode;
   threshold: number;
   out?: string;
@@ -111,9 +113,9 @@ function program(io: CliIo): Command {
     )
     .version(version, '-V, --version')
     .argument('<inputs...>', 'image files (JPEG or PNG), folders (their .jpg/.png files) or globs')
-    .requiredOption(
+    .option(
       '-m, --model <dir|file|url>',
-      'tfjs-layers model: a folder holding model.json, a model.json path, or an http(s) URL',
+      `tfjs-layers model: a folder holding model.json, a model.json path, or an http(s) URL (default: @crack/models' ${DEFAULT_MODEL_ID}, the compressed student trained on CrackForest; non-commercial research only)`,
     )
     .addOption(
       new Option('--mode <mode>', "'full': whole photo in tiles; 'thesis': the thesis's 480x320")
@@ -271,7 +273,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     });
     let segmenter: Awaited<ReturnType<typeof loadSegmenter>>;
     try {
-      segmenter = await loadSegmenter(options.model, {
+      segmenter = await loadSegmenter(options.model ?? modelDirectory(), {
         mode: options.mode,
         threshold: options.threshold,
         tileSize: options.tileSize,
@@ -324,7 +326,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
   const notStarted = interrupted ? todo.length - reports.length - failures.length : 0;
   const summary = {
-    model: options.model,
+    model: options.model ?? `@crack/models/${DEFAULT_MODEL_ID}`,
     mode: options.mode,
     threshold: options.threshold,
     processed: reports.length,

@@ -1,3 +1,4 @@
+import { modelDirectory } from '@crack/models/node';
 import {
   createSegmenter,
   loadModel,
@@ -11,7 +12,9 @@ import { type NodeSegmentInput, readNodeInput } from './read-node-input';
 /**
  * {@link loadSegmenter} for Node: `source` may also be a folder holding model.json, the path
  * of a model.json file, or a `file://` URL, and the segmenter also takes image file paths and
- * encoded JPEG/PNG bytes (`Buffer`).
+ * encoded JPEG/PNG bytes (`Buffer`). Without `source` it loads the default model of
+ * `@crack/models`: the compressed student trained on CrackForest (weights for non-commercial
+ * research only, see its model card).
  *
  * @example
  * import { initBackend } from '@crack/runtime';
@@ -22,7 +25,7 @@ import { type NodeSegmentInput, readNodeInput } from './read-node-input';
  * await writeMaskPng('out/road.mask.png', result.mask, result.width, result.height);
  */
 export async function loadSegmenter(
-  source: SegmenterSource,
+  source: SegmenterSource = modelDirectory(),
   options: SegmenterOptions = {},
 ): Promise<Segmenter<NodeSegmentInput>> {
   const settings = resolveSegmenterOptions(options, 'loadSegmenter');
