@@ -13,7 +13,10 @@ import { syntheticCracks } from '@crack/data';
 import { writePngFile } from '@crack/data/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const model = path.resolve(import.meta.dirname, '../../web-app/public/models/student-plain');
+const model = path.resolve(
+  import.meta.dirname,
+  '../../../packages/models/models/cfd-student-pruned',
+);
 const packages = path.resolve(import.meta.dirname, '../../../packages');
 const segmentCli = path.join(packages, 'runtime/bin/crack-segment.js');
 const metricsCli = path.join(packages, 'metrics/bin/crack-metrics.js');

@@ -12,7 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { segmentFolder } from '../src/segment-folder';
 
 // The trained thesis student the web app bundles (exported by examples/compress-pipeline).
-const model = path.resolve(import.meta.dirname, '../../web-app/public/models/student-plain');
+const model = path.resolve(
+  import.meta.dirname,
+  '../../../packages/models/models/cfd-student-pruned',
+);
 const runtimeCli = path.resolve(
   import.meta.dirname,
   '../../../packages/runtime/bin/crack-segment.js',

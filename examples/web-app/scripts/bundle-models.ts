@@ -118,7 +118,9 @@ async function bundleFromPackage(): Promise<void> {
       ...(scores ? { f1: scores.f1, f1Tolerant: scores.f1Tolerant } : {}),
       source: `@crack/models ${model.id}: ${model.data}; ${model.licence}`,
     });
-    console.log(`bundled ${model.id} (${model.role}): ${model.params} params, ${model.bytes} bytes`);
+    console.log(
+      `bundled ${model.id} (${model.role}): ${model.params} params, ${model.bytes} bytes`,
+    );
   }
   await writeFile(path.join(modelsDir, 'index.json'), `${JSON.stringify(index, null, 2)}\n`);
 }

@@ -7,12 +7,26 @@ import catalog from '../models/index.json';
 
 /** Scores at threshold 0.5, micro-averaged: strict and with the thesis's 2-pixel tolerance. */
 export interface ModelScores {
+  /** Strict precision: predicted crack pixels that are ground-truth crack. */
   precision: number;
+  /** Strict recall: ground-truth crack pixels that are predicted. */
   recall: number;
+  /** Strict F1, the harmonic mean of the two. */
   f1: number;
+  /** Precision with the 2-pixel tolerance. */
   precisionTolerant: number;
+  /** Recall with the 2-pixel tolerance. */
   recallTolerant: number;
+  /** F1 with the 2-pixel tolerance. */
   f1Tolerant: number;
+}
+
+/** Held-out scores with what they cover. */
+export interface CrossValidatedScores extends ModelScores {
+  /** Cross-validation folds averaged. */
+  folds: number;
+  /** Training seeds averaged per fold. */
+  seeds: number;
 }
 
 /** One bundled model. */
@@ -45,7 +59,7 @@ export interface ModelInfo {
    * Held-out quality: the mean over cross-validation folds of the same recipe (the honest
    * estimate), with the folds and seeds it covers; null where not measured.
    */
-  crossValidated: (ModelScores & { folds: number; seeds: number }) | null;
+  crossValidated: CrossValidatedScores | null;
   /** On the training images themselves (all of them were trained on: optimistic). */
   inSample: ModelScores | null;
 }
