@@ -110,3 +110,23 @@ export function resolveTargets(
   const { labels, teacherLogits } = unpackTargets(yTrue);
   return { labels, teacherLogits };
 }
+
+/**
+ * {@link resolveTargets} for losses that need the teacher (internal; call inside `tf.tidy`):
+ * plain labels are refused with an error that names `caller` and says how to pack them.
+ */
+export function resolvePackedTargets(
+  caller: string,
+  yTrue: tf.Tensor,
+  yPred: tf.Tensor,
+): UnpackedTargets {
+  const { labels, teacherLogits } = resolveTargets(caller, yTrue, yPred);
+  if (teacherLogits === null) {
+    const channels = yPred.shape[yPred.rank - 1]!;
+    throw new Error(
+      `${caller}: yTrue must have ${2 * channels} channels (label, teacher logit), got ` +
+        `${channels}; pack labels and teacher logits with packTargets(labels, teacherLogits)`,
+    );
+  }
+  return { labels, teacherLogits };
+}

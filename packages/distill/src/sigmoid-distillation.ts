@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LossFunction } from './loss-function';
-import { resolveTargets } from './packed-targets';
+import { resolvePackedTargets } from './packed-targets';
 import { assertNonNegative, assertSameShape } from './validate';
 
 /** Options for {@link sigmoidDistillation}. */
@@ -107,14 +107,7 @@ export function sigmoidDistillation(options: SigmoidDistillationOptions = {}): L
   const weights = readOptions(NAME, options);
   return (yTrue, yPred) =>
     tf.tidy(() => {
-      const { labels, teacherLogits } = resolveTargets(NAME, yTrue, yPred);
-      if (teacherLogits === null) {
-        const channels = yPred.shape[yPred.rank - 1]!;
-        throw new Error(
-          `${NAME}: yTrue must have ${2 * channels} channels (label, teacher logit), got ` +
-            `${channels}; pack labels and teacher logits with packTargets(labels, teacherLogits)`,
-        );
-      }
+      const { labels, teacherLogits } = resolvePackedTargets(NAME, yTrue, yPred);
       return compute(labels, teacherLogits, yPred, weights);
     });
 }
