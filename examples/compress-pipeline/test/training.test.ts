@@ -1,6 +1,7 @@
 /** The learning-rate schedule (closed form) and the from-scratch re-initialisation (statistics). */
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildUnet } from '../src/models';
 import { reinitialise } from '../src/stages/train-scratch';
@@ -67,5 +68,17 @@ describe('reinitialise', () => {
     expect(again.getLayer('bottleneck_conv2').getWeights()[0]!.dataSync()[0]).not.toBe(values[0]);
     model.dispose();
     again.dispose();
+  });
+
+  it('refuses a weighted layer it has no rule for', () => {
+    const input = tfl.input({ shape: [8, 8, 3] });
+    const output = tfl.layers
+      .batchNormalization({ name: 'bn' })
+      .apply(tfl.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same' }).apply(input));
+    const model = tfl.model({ inputs: input, outputs: output as tfl.SymbolicTensor });
+    expect(() => reinitialise(model, 1)).toThrow(
+      "reinitialise: layer 'bn' is a BatchNormalization; only Conv2D and Conv2DTranspose weights can be re-drawn here",
+    );
+    model.dispose();
   });
 });

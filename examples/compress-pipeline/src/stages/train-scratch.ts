@@ -56,9 +56,19 @@ export async function trainScratch(context: StageContext): Promise<Record<string
 
 /**
  * Fresh weights for every kernel (He normal with the fan-in of its layer, seeded per layer and
- * weight like @crack/unet's createUnet) and zero biases.
+ * weight like @crack/unet's createUnet) and zero biases. Only Conv2D and Conv2DTranspose layers
+ * (what the pipeline's U-Nets and their pruned versions hold) may carry weights: any other
+ * weighted layer (batch norm, separable, dense) would need its own rule and is refused.
  */
 export function reinitialise(model: tfl.LayersModel, seed: number): void {
+  // Check every layer first, so a refused model is left untouched.
+  for (const layer of model.layers) {
+    const kind = layer.getClassName();
+    if (layer.getWeights().length > 0 && kind !== 'Conv2D' && kind !== 'Conv2DTranspose')
+      throw new Error(
+        `reinitialise: layer '${layer.name}' is a ${kind}; only Conv2D and Conv2DTranspose weights can be re-drawn here`,
+      );
+  }
   for (const layer of model.layers) {
     const weights = layer.getWeights();
     if (weights.length === 0) continue;
