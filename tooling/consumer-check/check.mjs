@@ -95,13 +95,35 @@ run(
 
 // Every subpath the exports maps promise, with the names the workspace build itself exposes.
 const entries = [];
+// Exports that map to plain files (e.g. @crack/models' "./models/*": the weights), not modules.
+const fileExports = [];
 for (const { dir, manifest } of packages) {
   for (const [subpath, target] of Object.entries(manifest.exports ?? {})) {
     if (subpath.endsWith('package.json')) continue;
+    if (typeof target === 'string') {
+      fileExports.push({ name: manifest.name, subpath, target });
+      continue;
+    }
     const specifier = subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`;
     const built = await import(pathToFileURL(path.join(dir, target.import.default)).href);
     entries.push({ dir, specifier, names: Object.keys(built).sort() });
   }
+}
+
+// A file export must ship its files: the folder its pattern points into is in the installed package.
+for (const { name, subpath, target } of fileExports) {
+  check(`files ${name}/${subpath.slice(2)}`, () => {
+    const folder = path.join(
+      project,
+      'node_modules',
+      name,
+      path.dirname(target.replace(/\*.*$/, 'x')),
+    );
+    if (!fs.existsSync(folder) || fs.readdirSync(folder).length === 0)
+      throw new Error(
+        `${name}: exports["${subpath}"] -> ${target}, but ${folder} is missing or empty`,
+      );
+  });
 }
 
 const probe = (file, source) => {
