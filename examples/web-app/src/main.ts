@@ -119,7 +119,11 @@ async function useModel(entry: ModelEntry): Promise<void> {
     entry.f1 !== undefined && entry.f1Tolerant !== undefined
       ? `; held-out F1 ${entry.f1.toFixed(2)} (${entry.f1Tolerant.toFixed(2)} within 2 px)`
       : '';
-  ui.modelInfo.textContent = `${formatCount(entry.params)} parameters, ${formatCount(entry.macs)} multiply-adds per 480x320 photo${quality}`;
+  const download =
+    entry.weightBytes !== undefined
+      ? `, ${formatCount(Math.round(entry.weightBytes / 1024))} KB of ${entry.weights ?? 'float32'} weights`
+      : '';
+  ui.modelInfo.textContent = `${formatCount(entry.params)} parameters${download}, ${formatCount(entry.macs)} multiply-adds per 480x320 photo${quality}`;
   setStatus(`Loading ${entry.label}...`, 'busy');
   const url = new URL(entry.url, document.baseURI).href;
   state.segmenter = await loadSegmenter(url, { warmup: true });
@@ -260,18 +264,21 @@ else ui.captureButton.hidden = false;
 
 ui.cameraButton.addEventListener('click', () => {
   void guarded(async () => {
+    // The preview panel shows while the camera starts: Chromium may hold back playback of a video
+    // that is not rendered (display: none), so play() must not be awaited with the panel hidden.
+    ui.camera.hidden = false;
+    ui.dropZone.hidden = true;
     try {
       state.stopCamera = await startCamera(ui.cameraVideo);
     } catch (error) {
       // No camera, or permission refused: the phone's own camera app via the file input.
+      closeCamera();
       ui.cameraButton.hidden = true;
       ui.captureButton.hidden = false;
       throw new Error(
         `the camera could not start (${error instanceof Error ? error.message : error}); use "Take a photo" or choose a file`,
       );
     }
-    ui.camera.hidden = false;
-    ui.dropZone.hidden = true;
     ui.shutterButton.focus();
   });
 });
@@ -284,6 +291,10 @@ function closeCamera(): void {
 }
 
 ui.shutterButton.addEventListener('click', () => {
+  if (ui.cameraVideo.readyState < 2 || ui.cameraVideo.videoWidth === 0) {
+    setStatus('The camera is still starting; try again in a moment.', 'idle');
+    return;
+  }
   const picture = pictureFromVideo(ui.cameraVideo);
   closeCamera();
   ui.pickButton.focus();

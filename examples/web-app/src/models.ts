@@ -16,6 +16,10 @@ export interface ModelEntry {
   f1?: number;
   /** Held-out F1 with the thesis's 2-pixel tolerance, when known. */
   f1Tolerant?: number;
+  /** How the weights are stored: float32, or quantized (dequantized to float32 on load). */
+  weights?: 'float32' | 'float16' | 'uint8';
+  /** Size of the weight files (the download besides model.json), when known. */
+  weightBytes?: number;
   /** Where the bundled files came from (the pipeline export folder and date). */
   source?: string;
 }
