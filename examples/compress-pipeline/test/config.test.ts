@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadData } from '../src/data';
 import { presetConfig } from '../src/presets';
 import { type ParsedOptions, resolveConfig } from '../src/resolve-config';
+import { MODEL_LABELS, modelLabel } from '../src/stages/evaluate';
 
 function options(values: Record<string, unknown>): ParsedOptions {
   return { values, given: (key) => key in values };
@@ -133,5 +134,18 @@ describe('resolveConfig', () => {
     );
     expect(split.test).toHaveLength(2);
     expect(split.description).toContain('IN-SAMPLE');
+  });
+});
+
+describe('report labels', () => {
+  it('name the parent of the pruned student', () => {
+    const config = presetConfig('quick');
+    config.prune.parent = 'distilled';
+    expect(modelLabel('prunedFinetuned', config)).toBe('distilled + pruned + fine-tuned');
+    expect(modelLabel('studentDistilled', config)).toBe(MODEL_LABELS.studentDistilled);
+    config.prune.parent = 'plain';
+    expect(modelLabel('pruned', config)).toBe('control + pruned');
+    expect(modelLabel('prunedFinetuned', config)).toBe('control + pruned + fine-tuned');
+    expect(modelLabel('studentDistilled', config)).toBe(MODEL_LABELS.studentDistilled);
   });
 });

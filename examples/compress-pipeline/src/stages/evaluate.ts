@@ -5,12 +5,24 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { writePngFile } from '@crack/data/node';
+import type { PipelineConfig } from '../config';
 import type { StageContext } from '../context';
 import { evaluateModel, type ModelEvaluation } from '../evaluate';
 import { loadModel } from '../models';
 import { overlayPanels } from '../overlay';
 import { startProgress } from '../progress';
 import { MODEL_DIRS, type ModelId, writeJsonAtomic } from '../run-dir';
+
+/**
+ * The report's label of a model: the pruned rows name the student they were pruned from
+ * (`--prune-parent plain` prunes the control, not the distilled student).
+ */
+export function modelLabel(id: ModelId, config: PipelineConfig): string {
+  const label = MODEL_LABELS[id];
+  return config.prune.parent === 'plain' && (id === 'pruned' || id === 'prunedFinetuned')
+    ? label.replace('distilled + pruned', 'control + pruned')
+    : label;
+}
 
 /** Row labels of the report, in table order (the thesis's Table 4-6 plus the control and fine-tuning). */
 export const MODEL_LABELS: Record<ModelId, string> = {
@@ -64,10 +76,11 @@ export async function evaluateModels(context: StageContext): Promise<Record<stri
           ...config.evaluate,
           keepMasks: overlayCount,
         });
-        models.push({ id, label: MODEL_LABELS[id], dir: MODEL_DIRS[id], ...evaluation });
+        const label = modelLabel(id, config);
+        models.push({ id, label, dir: MODEL_DIRS[id], ...evaluation });
         masks.push(kept);
         log(
-          `evaluate: ${MODEL_LABELS[id]}: F1 ${evaluation.strict.micro.f1.toFixed(4)}, F1_${config.evaluate.tolerance} ${evaluation.tolerant.micro.f1.toFixed(4)}, ${evaluation.latency.medianMs.toFixed(1)} ms`,
+          `evaluate: ${label}: F1 ${evaluation.strict.micro.f1.toFixed(4)}, F1_${config.evaluate.tolerance} ${evaluation.tolerant.micro.f1.toFixed(4)}, ${evaluation.latency.medianMs.toFixed(1)} ms`,
         );
       } finally {
         model.dispose();
