@@ -86,12 +86,14 @@ export const ARMS: readonly Arm[] = [
   {
     name: 'prune-thesis',
     table: '4-5',
-    label: 'LASSO, uniform positions, fine-tuned from the teacher (the thesis)',
+    label:
+      'LASSO on the distilled student, uniform positions, fine-tuned from the teacher (the thesis)',
     change: (c) => {
+      c.prune.parent = 'distilled';
       c.prune.crackFraction = 0;
       c.prune.finetuneTeacher = 'teacher';
     },
-    reuse: [...TEACHER_STAGES, 'train-student-distilled'],
+    reuse: [...TEACHER_STAGES, 'train-student-plain', 'train-student-distilled'],
     stages: PRUNE_STAGES,
     model: 'prunedFinetuned',
   },
@@ -102,7 +104,7 @@ export const ARMS: readonly Arm[] = [
     change: (c) => {
       c.prune.criterion = 'l1';
     },
-    reuse: [...TEACHER_STAGES, 'train-student-distilled'],
+    reuse: [...TEACHER_STAGES, 'train-student-plain', 'train-student-distilled'],
     stages: PRUNE_STAGES,
     model: 'prunedFinetuned',
   },
@@ -113,7 +115,7 @@ export const ARMS: readonly Arm[] = [
     change: (c) => {
       c.prune.criterion = 'random';
     },
-    reuse: [...TEACHER_STAGES, 'train-student-distilled'],
+    reuse: [...TEACHER_STAGES, 'train-student-plain', 'train-student-distilled'],
     stages: PRUNE_STAGES,
     model: 'prunedFinetuned',
   },

@@ -77,14 +77,26 @@ export function resolveConfig(
   return config;
 }
 
+/** What the pipeline did before each of these fields was added (see {@link withDefaults}). */
+const BEHAVIOUR_BEFORE_THE_FIELD: Record<string, Record<string, unknown>> = {
+  data: { trainOnAll: false },
+  training: { schedule: 'constant' },
+  distill: { loss: 'hinge', margin: null, space: 'logit', temperature: 2, warmupEpochs: 0 },
+  prune: { parent: 'distilled', crackFraction: 0, finetuneTeacher: 'teacher' },
+};
+
 /**
  * A stored config with the fields added since it was written filled in from its preset, so run
  * directories made by an older version keep resuming (their settings are unchanged).
  */
 export function withDefaults(stored: PipelineConfig): PipelineConfig {
-  const defaults = presetConfig(
-    PRESET_NAMES.includes(stored.preset) ? stored.preset : 'quick',
-  ) as unknown as Record<string, unknown>;
+  const preset = presetConfig(PRESET_NAMES.includes(stored.preset) ? stored.preset : 'quick');
+  // Fields added after the first release take the value that reproduces what the pipeline did
+  // before they existed, not today's preset value (a preset's defaults may change since).
+  const defaults = structuredClone(preset) as unknown as Record<string, unknown>;
+  for (const [section, values] of Object.entries(BEHAVIOUR_BEFORE_THE_FIELD)) {
+    Object.assign(defaults[section] as Record<string, unknown>, values);
+  }
   const fill = (into: Record<string, unknown>, from: Record<string, unknown>): void => {
     for (const [key, value] of Object.entries(from)) {
       if (!(key in into)) into[key] = structuredClone(value);

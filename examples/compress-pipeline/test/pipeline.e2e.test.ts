@@ -113,8 +113,9 @@ describe('compress-pipeline run (tiny preset)', () => {
       'teacher',
       'student, no distillation',
       'student, distilled',
-      'distilled + pruned',
-      'distilled + pruned + fine-tuned',
+      // the quick and tiny presets prune the control (--prune-parent plain)
+      'control + pruned',
+      'control + pruned + fine-tuned',
     ])
       expect(markdown).toContain(`| ${label} |`);
   });

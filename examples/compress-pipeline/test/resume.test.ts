@@ -114,7 +114,7 @@ describe('kill and resume', () => {
       expect(history.map((epoch: { epoch: number }) => epoch.epoch)).toEqual(
         Array.from({ length: 60 }, (_, i) => i + 1),
       );
-      expect(second.output()).toContain('| distilled + pruned + fine-tuned |');
+      expect(second.output()).toContain('| control + pruned + fine-tuned |');
     },
     SLOW_MACHINE_BOUND_MS,
   );
