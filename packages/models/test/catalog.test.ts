@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 
 describe('the catalog', () => {
-  it('has exactly one default model, listed first, and its uncompressed parent', () => {
+  it('has exactly one default model, listed first, its uncompressed parent and a teacher', () => {
     expect(MODELS.filter((model) => model.role === 'default')).toHaveLength(1);
     expect(MODELS[0]?.role).toBe('default');
     expect(DEFAULT_MODEL_ID).toBe(MODELS[0]?.id);
@@ -25,6 +25,11 @@ describe('the catalog', () => {
     const parent = MODELS.find((model) => model.role === 'uncompressed');
     expect(MODELS[0]?.params).toBeLessThan(parent?.params as number);
     expect(MODELS[0]?.macs).toBeLessThan(parent?.macs as number);
+    // The teacher for comparison: larger than the parent, scored on a held-out fold only.
+    const teachers = MODELS.filter((model) => model.role === 'teacher');
+    expect(teachers).toHaveLength(1);
+    expect(teachers[0]?.params).toBeGreaterThan(parent?.params as number);
+    expect(teachers[0]?.crossValidated?.folds).toBeGreaterThanOrEqual(1);
   });
 
   it('names the known ids when asked for an unknown one', () => {
