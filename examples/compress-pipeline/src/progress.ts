@@ -26,16 +26,22 @@ export interface ProgressOptions {
   plain?: boolean;
   /** Seconds between plain lines. Default 10. */
   intervalSeconds?: number;
+  /**
+   * Units finished before this process started (a run resumed from a checkpoint): the ETA rate is
+   * measured on the units done since, not on all of them. Default 0.
+   */
+  initial?: number;
 }
 
 /** Starts a progress display: a bar on a TTY, else a line every `intervalSeconds`. */
 export function startProgress(options: ProgressOptions): Progress {
-  const { label, total, unit, print = console.log, intervalSeconds = 10 } = options;
+  const { label, total, unit, print = console.log, intervalSeconds = 10, initial = 0 } = options;
   const plain = options.plain ?? !process.stdout.isTTY;
   const started = Date.now();
   const line = (done: number, status: string): string => {
     const elapsed = (Date.now() - started) / 1000;
-    const eta = done > 0 ? (elapsed / done) * (total - done) : Number.NaN;
+    const sinceStart = done - initial;
+    const eta = sinceStart > 0 ? (elapsed / sinceStart) * (total - done) : Number.NaN;
     const percent = total > 0 ? Math.floor((100 * done) / total) : 100;
     return `${label}: ${done}/${total} ${unit} (${percent}%), ${formatSeconds(elapsed)} elapsed, ETA ${Number.isFinite(eta) ? formatSeconds(eta) : '?'}${status ? `, ${status}` : ''}`;
   };
@@ -66,7 +72,7 @@ export function startProgress(options: ProgressOptions): Progress {
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total, 0, { status: '' });
+  bar.start(total, initial, { status: '' });
   return {
     update(done, status = '') {
       bar.update(done, { status });

@@ -91,6 +91,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     total: epochs * stepsPerEpoch,
     unit: 'steps',
     print: log,
+    initial: start * stepsPerEpoch,
   });
   progress.update(start * stepsPerEpoch);
   try {
