@@ -1,5 +1,5 @@
+import { registerWasmTrainingKernels } from '@crack/wasm-kernels';
 import { env, getBackend, setBackend } from '@tensorflow/tfjs-core';
-import { registerWasmTrainingKernels } from '../kernels/register-wasm-training-kernels';
 import { BACKEND_NAMES, type BackendChoice, type BackendName } from './backend-choice';
 import { loadTfjsNode } from './load-tfjs-node';
 import { readBackendOverride } from './read-backend-override';
