@@ -8,6 +8,12 @@ export { type InitBackendOptions, initBackend } from './backend/init-backend';
 export { BACKEND_ENV_VAR, readBackendOverride } from './backend/read-backend-override';
 export { registerThreadedWasm } from './backend/register-threaded-wasm';
 export {
+  type EngineChoice,
+  INFERENCE_ENGINES,
+  type InferenceEngine,
+} from './engine/engine-choice';
+export { ENGINE_ENV_VAR, readEngineOverride } from './engine/read-engine-override';
+export {
   type CrackBoundingBox,
   type CrackMeasurement,
   type CrackMeasurements,
