@@ -360,7 +360,8 @@ if (values.child) {
       ? await wasmChild(model, count as number, Number(reps))
       : await ortChild(model, count, Number(reps));
   for (const s of samples) console.log(JSON.stringify(s));
-  // The threaded wasm build's pthread workers would keep the process alive.
+  // Ends at once (the threaded build no longer keeps a process alive, but a child has nothing
+  // left to wait for).
   process.exit(0);
 } else {
   const threadCounts = values.threads.split(',').map(Number);
