@@ -62,9 +62,11 @@ describe('engine onnxruntime (onnxruntime-node is a dev dependency here)', () =>
       engine: 'onnxruntime',
       reason: 'onnxruntime-node 1.30.0 installed',
     });
-    // 600x410: several tiles of 256 with overlaps, and edge tiles; 480x320 for thesis mode.
+    // 600x410: several tiles of 256 with overlaps, and edge tiles; 240x160: one tile, the photo;
+    // 480x320 and 300x500 for thesis mode.
     for (const [image, mode] of [
       [photo(600, 410), 'full'],
+      [photo(240, 160), 'full'], // one tile that is the photo
       [photo(480, 320), 'thesis'],
       [photo(300, 500), 'thesis'],
     ] as const) {
