@@ -402,6 +402,9 @@ if (values.child) {
       console.log(JSON.stringify(line));
     }
     const ms = (key: string) => lines.get(key)?.medianMs as number | undefined;
+    // Process CPU time: for one thread, what the run would take on an idle core; on a busy
+    // machine the wall time is mostly waiting for a core.
+    const cpuMs = (key: string) => lines.get(key)?.cpuMsMedian as number | undefined;
     const ratio = (a?: number, b?: number) =>
       a != null && b != null ? Number((a / b).toFixed(2)) : undefined;
     const best = (engine: string, phase: string) => {
@@ -419,6 +422,14 @@ if (values.child) {
             pytorchMs: ms(`pytorch:${phase}:${t}`),
             onnxruntimeMs: phase === 'forward' ? ms(`onnxruntime:forward:${t}`) : undefined,
             wasmVsPytorch: ratio(ms(`wasm:${phase}:${t}`), ms(`pytorch:${phase}:${t}`)),
+            wasmCpuMs: cpuMs(`wasm:${phase}:${t}`),
+            pytorchCpuMs: cpuMs(`pytorch:${phase}:${t}`),
+            onnxruntimeCpuMs: phase === 'forward' ? cpuMs(`onnxruntime:forward:${t}`) : undefined,
+            cpuWasmVsPytorch: ratio(cpuMs(`wasm:${phase}:${t}`), cpuMs(`pytorch:${phase}:${t}`)),
+            cpuWasmVsOnnxruntime:
+              phase === 'forward'
+                ? ratio(cpuMs(`wasm:forward:${t}`), cpuMs(`onnxruntime:forward:${t}`))
+                : undefined,
             wasmVsOnnxruntime:
               phase === 'forward'
                 ? ratio(ms(`wasm:forward:${t}`), ms(`onnxruntime:forward:${t}`))
@@ -455,6 +466,12 @@ if (values.child) {
         segmenterVsRawOnnxruntime: ratio(
           ms('segmenter-onnxruntime:segment:default'),
           ms('onnxruntime:forward:default'),
+        ),
+        segmenterCpuMs: cpuMs('segmenter-onnxruntime:segment:default'),
+        rawOnnxruntimeCpuMs: cpuMs('onnxruntime:forward:default'),
+        cpuSegmenterVsRawOnnxruntime: ratio(
+          cpuMs('segmenter-onnxruntime:segment:default'),
+          cpuMs('onnxruntime:forward:default'),
         ),
         segmenterInferenceVsRawOnnxruntime: ratio(
           ms('segmenter-onnxruntime-inference:segment:default'),
