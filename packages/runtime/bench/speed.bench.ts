@@ -16,7 +16,9 @@
 // Each configuration runs in its own process (a process holds one wasm build), and the
 // configurations are interleaved round by round, so on a shared machine they see the same load;
 // compare figures only within one run. Every line gives the median and the minimum over all runs
-// and the process CPU time per run (what it would take on an idle core, for one thread).
+// and the process CPU time per run (what it would take on an idle core, for one thread). Lines
+// with `round: true` are one child's figures, printed as it ends; the summaries and the ratios
+// follow each model.
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -384,6 +386,8 @@ if (values.child) {
     const collected = new Map<string, Samples[]>();
     const add = (samples: Samples[] | null) => {
       for (const s of samples ?? []) {
+        // Each child's own figures at once, so an interrupted run still reports what it measured.
+        console.log(JSON.stringify({ ...summarise([s]), round: true }));
         const key = `${s.engine}:${s.phase}:${s.threads}`;
         collected.set(key, [...(collected.get(key) ?? []), s]);
       }
