@@ -29,7 +29,8 @@ import {
   weightedSigmoidCrossEntropy,
 } from '@crack/distill';
 import { aggregateScores, type MatchCounts, tolerantScores } from '@crack/metrics';
-import { initBackend } from '@crack/runtime';
+import { registerWasmTrainingKernels } from '@crack/wasm-kernels';
+import '@tensorflow/tfjs-backend-wasm';
 import { createUnet } from '@crack/unet';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -264,7 +265,10 @@ async function diagnose(model: tfl.LayersModel, samples: Sample[]) {
 }
 
 async function main(): Promise<void> {
-  await initBackend({ logger: (message) => console.error(message) });
+  // wasm with the training kernels (what @crack/runtime's initBackend picks without tfjs-node).
+  registerWasmTrainingKernels();
+  await tf.setBackend('wasm');
+  console.error(`backend ${tf.getBackend()}`);
   const { train: trainSamples, test, description } = await loadSplit();
   console.error(`${description}: ${trainSamples.length} training, ${test.length} held-out images`);
   // Same seed, so both students start from the same weights and see the same batches.

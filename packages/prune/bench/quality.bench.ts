@@ -25,7 +25,8 @@ import { weightedSigmoidCrossEntropy } from '@crack/distill';
 import { aggregateScores, tolerantScores } from '@crack/metrics';
 import { modelCost } from '@crack/metrics/cost';
 import { findPrunableSites, pruneModel } from '@crack/prune';
-import { initBackend } from '@crack/runtime';
+import { registerWasmTrainingKernels } from '@crack/wasm-kernels';
+import '@tensorflow/tfjs-backend-wasm';
 import { createUnet, heNormal, layerSeed, thesisStudent } from '@crack/unet';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -51,8 +52,10 @@ const seed = Number(flags.seed);
 const criteria = (flags.criteria as string).split(',') as ('lasso' | 'l1' | 'random')[];
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-const backend = await initBackend({ logger: null });
-log(`backend ${backend.backend}`);
+// wasm with the training kernels (what @crack/runtime's initBackend picks without tfjs-node).
+registerWasmTrainingKernels();
+await tf.setBackend('wasm');
+log(`backend ${tf.getBackend()}`);
 const { train, test } = await loadData();
 log(`${train.size} training images, ${test.length} held-out images`);
 

@@ -1,12 +1,18 @@
+export {
+  registerWasmTrainingKernels,
+  unregisterWasmTrainingKernels,
+  WASM_TRAINING_KERNEL_NAMES,
+} from '@crack/wasm-kernels';
 export { BACKEND_NAMES, type BackendChoice, type BackendName } from './backend/backend-choice';
 export { type InitBackendOptions, initBackend } from './backend/init-backend';
 export { BACKEND_ENV_VAR, readBackendOverride } from './backend/read-backend-override';
 export { registerThreadedWasm } from './backend/register-threaded-wasm';
 export {
-  registerWasmTrainingKernels,
-  unregisterWasmTrainingKernels,
-  WASM_TRAINING_KERNEL_NAMES,
-} from './kernels/register-wasm-training-kernels';
+  type EngineChoice,
+  INFERENCE_ENGINES,
+  type InferenceEngine,
+} from './engine/engine-choice';
+export { ENGINE_ENV_VAR, readEngineOverride } from './engine/read-engine-override';
 export {
   type CrackBoundingBox,
   type CrackMeasurement,

@@ -5,6 +5,9 @@ import {
   type BackendChoice,
   type BackendName,
   type CrackMeasurements,
+  type EngineChoice,
+  INFERENCE_ENGINES,
+  type InferenceEngine,
   type InitBackendOptions,
   initBackend,
   loadSegmenter,
@@ -62,6 +65,17 @@ export async function segmentPhoto(
   } finally {
     segmenter.dispose();
   }
+}
+
+export async function segmentWithEngine(modelUrl: string, engine: InferenceEngine) {
+  const known: readonly InferenceEngine[] = INFERENCE_ENGINES;
+  const segmenter = await loadSegmenter(modelUrl, {
+    engine: known.includes(engine) ? engine : 'auto',
+  });
+  const choice: EngineChoice = segmenter.engine;
+  console.log(choice.engine, choice.reason);
+  segmenter.dispose();
+  return choice;
 }
 
 export async function segmentFile(modelDir: string, file: NodeSegmentInput): Promise<number> {

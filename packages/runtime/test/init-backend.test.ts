@@ -13,6 +13,9 @@ function capture() {
   return { messages, logger: (m: string, c: BackendChoice) => messages.push([m, c]) };
 }
 
+// onnxruntime-node is a dev dependency here, so 'auto' finds it.
+const ENGINE = '; inference engine onnxruntime (onnxruntime-node 1.30.0 installed)';
+
 describe('initBackend', () => {
   it('picks wasm when tfjs-node is not installed, says why and registers the training kernels', async () => {
     delete process.env.CRACK_BACKEND;
@@ -25,11 +28,15 @@ describe('initBackend', () => {
       threads: 1,
     });
     expect(choice.kernels).toEqual([...WASM_TRAINING_KERNEL_NAMES]);
+    expect(choice.engine).toEqual({
+      engine: 'onnxruntime',
+      reason: 'onnxruntime-node 1.30.0 installed',
+    });
     expect(tf.getBackend()).toBe('wasm');
     for (const name of WASM_TRAINING_KERNEL_NAMES) expect(tf.getKernel(name, 'wasm')).toBeDefined();
     expect(messages).toHaveLength(1);
     expect(messages[0]?.[0]).toBe(
-      '@crack/runtime: backend wasm (tfjs-node not installed; wasm SIMD available)',
+      `@crack/runtime: backend wasm (tfjs-node not installed; wasm SIMD available)${ENGINE}`,
     );
   });
 
@@ -74,6 +81,29 @@ describe('initBackend', () => {
     );
   });
 
+  it('reports the inference engine: engine option, CRACK_ENGINE over it, bad values named', async () => {
+    delete process.env.CRACK_BACKEND;
+    const tfjs = await initBackend({ engine: 'tfjs', logger: null });
+    expect(tfjs.engine).toEqual({ engine: 'tfjs', reason: 'tfjs requested' });
+    process.env.CRACK_ENGINE = 'tfjs';
+    try {
+      const forced = await initBackend({ engine: 'onnxruntime', logger: null });
+      expect(forced.engine).toEqual({
+        engine: 'tfjs',
+        reason: 'CRACK_ENGINE=tfjs; tfjs requested',
+      });
+      process.env.CRACK_ENGINE = 'tensorrt';
+      await expect(initBackend({ logger: null })).rejects.toThrow(
+        "CRACK_ENGINE must be one of auto, onnxruntime, tfjs; got 'tensorrt'",
+      );
+    } finally {
+      delete process.env.CRACK_ENGINE;
+    }
+    await expect(initBackend({ engine: 'gpu' as never, logger: null })).rejects.toThrow(
+      "initBackend: engine must be 'auto', 'onnxruntime', 'tfjs'; got 'gpu'",
+    );
+  });
+
   it('logs with console.info once per process by default', async () => {
     delete process.env.CRACK_BACKEND;
     const lines: unknown[] = [];
@@ -86,7 +116,7 @@ describe('initBackend', () => {
       console.info = original;
     }
     expect(lines).toEqual([
-      '@crack/runtime: backend wasm (tfjs-node not installed; wasm SIMD available)',
+      `@crack/runtime: backend wasm (tfjs-node not installed; wasm SIMD available)${ENGINE}`,
     ]);
   });
 });

@@ -28,7 +28,8 @@ describe('full mode on a 24-megapixel photo', () => {
     for (let y = 0; y < height; y++)
       data.fill(y % 500 < 250 ? 255 : 0, y * width * 3, (y + 1) * width * 3);
     const model = linearModel({ a: 4, b: 0 });
-    const segmenter = await loadSegmenter(model);
+    // The tfjs path: its tensors are what is measured (onnxruntime-node's memory is native).
+    const segmenter = await loadSegmenter(model, { engine: 'tfjs' });
     const baseBytes = tf.memory().numBytes;
     const tracked = trackPeakBytes(model);
     const rssBefore = process.memoryUsage().rss;

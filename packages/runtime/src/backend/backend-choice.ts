@@ -1,3 +1,5 @@
+import type { EngineChoice } from '../engine/engine-choice';
+
 /** A TensorFlow.js backend @crack/runtime can run on. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -16,4 +18,9 @@ export interface BackendChoice {
   threads: number;
   /** Kernels @crack/runtime registered for this backend (the wasm training kernels). */
   kernels: string[];
+  /**
+   * The inference engine `loadSegmenter` will use with the same `engine` preference
+   * (onnxruntime-node when installed, else tfjs), and why. Training always runs on `backend`.
+   */
+  engine: EngineChoice;
 }

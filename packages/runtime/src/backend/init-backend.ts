@@ -1,5 +1,7 @@
+import { registerWasmTrainingKernels } from '@crack/wasm-kernels';
 import { env, getBackend, setBackend } from '@tensorflow/tfjs-core';
-import { registerWasmTrainingKernels } from '../kernels/register-wasm-training-kernels';
+import { chooseEngine } from '../engine/choose-engine';
+import type { InferenceEngine } from '../engine/engine-choice';
 import { BACKEND_NAMES, type BackendChoice, type BackendName } from './backend-choice';
 import { loadTfjsNode } from './load-tfjs-node';
 import { readBackendOverride } from './read-backend-override';
@@ -26,6 +28,12 @@ export interface InitBackendOptions {
    * any tensor is created on wasm. Ignored by the other backends.
    */
   threads?: number;
+  /**
+   * Inference engine preference to report on (see `SegmenterOptions.engine`): 'auto' (default)
+   * reports onnxruntime when onnxruntime-node is installed, else tfjs. `CRACK_ENGINE` overrides
+   * it. Only reported: each segmenter chooses its engine when it loads.
+   */
+  engine?: InferenceEngine | 'auto';
 }
 
 let loggedOnce = false;
@@ -40,7 +48,7 @@ let loggedOnce = false;
  * // { backend: 'wasm', reason: 'tfjs-node not installed; wasm SIMD available', simd: true, ... }
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendChoice> {
-  const { prefer = 'auto', logger, threads = 1 } = options;
+  const { prefer = 'auto', logger, threads = 1, engine = 'auto' } = options;
   if (!Number.isInteger(threads) || threads < 1 || threads > 8) {
     throw new Error(`initBackend: threads must be an integer in [1, 8], got ${threads}`);
   }
@@ -52,6 +60,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   if (logger !== undefined && logger !== null && typeof logger !== 'function') {
     throw new Error(`initBackend: logger must be a function or null, got ${typeof logger}`);
   }
+  const engineChoice = (await chooseEngine(engine, 'initBackend')).choice;
   const forced = readBackendOverride();
   const order: BackendName[] = forced
     ? [forced]
@@ -67,7 +76,10 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       skipped.push(failure);
       continue;
     }
-    const choice = await describe(name, forced ? [`CRACK_BACKEND=${forced}`] : skipped, prefer);
+    const choice = {
+      ...(await describe(name, forced ? [`CRACK_BACKEND=${forced}`] : skipped, prefer)),
+      engine: engineChoice,
+    };
     report(choice, logger);
     return choice;
   }
@@ -100,7 +112,7 @@ async function describe(
   backend: BackendName,
   context: string[],
   prefer: BackendName | 'auto',
-): Promise<BackendChoice> {
+): Promise<Omit<BackendChoice, 'engine'>> {
   if (getBackend() !== backend) {
     throw new Error(`initBackend: expected backend '${backend}', tf reports '${getBackend()}'`);
   }
@@ -139,7 +151,7 @@ function reasonOf(
 
 function report(choice: BackendChoice, logger: InitBackendOptions['logger']): void {
   if (logger === null) return;
-  const message = `@crack/runtime: backend ${choice.backend} (${choice.reason})`;
+  const message = `@crack/runtime: backend ${choice.backend} (${choice.reason}); inference engine ${choice.engine.engine} (${choice.engine.reason})`;
   if (logger) {
     logger(message, choice);
     return;

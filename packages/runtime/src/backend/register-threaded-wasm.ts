@@ -4,6 +4,39 @@ import { registerBackend, removeBackend } from '@tensorflow/tfjs-core';
 interface WasmModule {
   cwrap(name: string, returnType: string | null, argTypes: string[]): (...args: number[]) => number;
   tfjs?: Record<string, (...args: number[]) => number>;
+  /** Emscripten's pthread bookkeeping: the Node worker_threads behind the thread pool. */
+  PThread?: {
+    unusedWorkers: PthreadWorker[];
+    runningWorkers: PthreadWorker[];
+    getNewWorker(): PthreadWorker | undefined;
+  };
+}
+
+/** The part of a Node `Worker` emscripten calls to keep the process alive while it runs. */
+interface PthreadWorker {
+  ref(): unknown;
+  unref(): unknown;
+}
+
+/**
+ * Lets the process exit while the thread pool lives. Emscripten `ref()`s a worker when it starts
+ * running a pthread, and XNNPACK's pool threads run (waiting for work) until the module is torn
+ * down, so a Node process on the threaded build never exits by itself. The pool needs no event
+ * loop (the main thread hands it work through shared memory and waits with Atomics), so its
+ * workers are `unref()`ed and kept so: the process then ends when its own work is done.
+ */
+function letProcessExit(module: WasmModule): void {
+  const pthread = module.PThread;
+  if (pthread == null) return;
+  const detach = (worker: PthreadWorker | undefined) => {
+    if (worker == null || typeof worker.unref !== 'function') return worker;
+    worker.unref();
+    worker.ref = () => worker;
+    return worker;
+  };
+  for (const worker of [...pthread.unusedWorkers, ...pthread.runningWorkers]) detach(worker);
+  const getNewWorker = pthread.getNewWorker.bind(pthread);
+  pthread.getNewWorker = () => detach(getNewWorker());
 }
 
 /**
@@ -17,7 +50,9 @@ interface WasmModule {
  * instantiates the build directly: the worker script goes to a file in the OS temp directory,
  * and while the module initialises, `os.cpus()` reports 2 x threads cores so the cap allows
  * `threads`. Call it before any tensor lives on the wasm backend: the old backend is removed.
- * Node only (the Node built-ins are imported lazily, so browser bundles are unaffected).
+ * The pool's worker threads do not keep the process alive: it exits by itself when its work is
+ * done, no `process.exit()` needed. Node only (the Node built-ins are imported lazily, so
+ * browser bundles are unaffected).
  */
 export async function registerThreadedWasm(threads: number): Promise<number> {
   if (!Number.isInteger(threads) || threads < 1 || threads > 8) {
@@ -60,6 +95,7 @@ export async function registerThreadedWasm(threads: number): Promise<number> {
   } finally {
     os.cpus = realCpus;
   }
+  letProcessExit(module);
   module.tfjs = {
     init: module.cwrap('init', null, []),
     initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),

@@ -9,6 +9,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { version } from '../../package.json';
 import { BACKEND_NAMES, type BackendName } from '../backend/backend-choice';
 import { initBackend } from '../backend/init-backend';
+import { INFERENCE_ENGINES, type InferenceEngine } from '../engine/engine-choice';
 import { loadSegmenter } from '../io/load-node-segmenter';
 import { type CrackMeasurements, measureCracks } from '../measure/measure-cracks';
 import { SEGMENTER_DEFAULTS } from '../segmenter/load-segmenter';
@@ -57,6 +58,7 @@ interface CliOptions {
   minPixels: number;
   tileSize: number;
   backend: BackendName | 'auto';
+  engine: InferenceEngine | 'auto';
   threads: number;
   json?: boolean;
   summary?: string;
@@ -157,6 +159,14 @@ function program(io: CliIo): Command {
         .choices(['auto', ...BACKEND_NAMES])
         .default('auto'),
     )
+    .addOption(
+      new Option(
+        '--engine <name>',
+        'what runs the model: onnxruntime-node when installed, else tfjs (CRACK_ENGINE overrides)',
+      )
+        .choices(['auto', ...INFERENCE_ENGINES])
+        .default('auto'),
+    )
     .option('--threads <n>', 'wasm threads', numberIn('--threads', 1, 8, true), 1)
     .option('--json', 'print one JSON summary on stdout instead of text lines')
     .option('--summary <file>', 'also write the JSON summary to this file')
@@ -183,6 +193,8 @@ function program(io: CliIo): Command {
         'pixels outside the crop are background.',
         '',
         'The backend is chosen by initBackend(): tfjs-node if installed, else wasm, else cpu.',
+        'The model runs on onnxruntime-node instead when it is installed (npm install',
+        'onnxruntime-node; --engine tfjs or CRACK_ENGINE=tfjs keeps it on the backend).',
         'All outputs of one photo are written as a set (all or none). The output folder and the',
         'summary path are checked before any work. Inputs that cannot be read or decoded are',
         'reported on stderr and skipped. Progress and messages go to stderr, results to stdout.',
@@ -269,6 +281,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     await initBackend({
       prefer: options.backend,
       threads: options.threads,
+      engine: options.engine,
       logger: options.quiet ? null : (message) => io.stderr(`${message}\n`),
     });
     let segmenter: Awaited<ReturnType<typeof loadSegmenter>>;
@@ -277,6 +290,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         mode: options.mode,
         threshold: options.threshold,
         tileSize: options.tileSize,
+        engine: options.engine,
       });
     } catch (error) {
       io.stderr(`crack-segment: ${(error as Error).message}\n`);

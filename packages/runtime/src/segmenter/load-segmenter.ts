@@ -1,5 +1,8 @@
 import { dispose, getBackend, io, type NamedTensorMap } from '@tensorflow/tfjs-core';
 import { type LayersModel, loadLayersModel } from '@tensorflow/tfjs-layers';
+import { chooseEngine } from '../engine/choose-engine';
+import { type EngineChoice, INFERENCE_ENGINES } from '../engine/engine-choice';
+import { createOnnxRunner, type OnnxRunner } from '../engine/onnx-runner';
 import { effectiveTiles, type PhaseClock, segmentFull } from './full-mode';
 import { readModelGeometry } from './model-geometry';
 import { runModel } from './run-model';
@@ -29,6 +32,7 @@ export const SEGMENTER_DEFAULTS: Readonly<Required<SegmenterOptions>> = Object.f
   tileOverlap: 64,
   warmup: true,
   output: 'auto',
+  engine: 'auto',
 });
 
 /**
@@ -84,6 +88,11 @@ export function resolveSegmenterOptions(
   }
   if (typeof settings.warmup !== 'boolean') {
     throw new TypeError(`${caller}: options.warmup must be a boolean, got ${settings.warmup}`);
+  }
+  if (settings.engine !== 'auto' && !INFERENCE_ENGINES.includes(settings.engine)) {
+    throw new RangeError(
+      `${caller}: options.engine must be 'auto', 'onnxruntime' or 'tfjs', got '${String(settings.engine)}'`,
+    );
   }
   if (!['auto', 'logits', 'probabilities'].includes(settings.output)) {
     throw new RangeError(
@@ -213,6 +222,18 @@ export async function createSegmenter<Input = SegmentInput>(
     if (context.ownsModel) model.dispose();
     throw error;
   }
+  let engine: EngineChoice;
+  let onnx: OnnxRunner | null = null;
+  try {
+    ({ engine, onnx } = await startEngine(model, geometry, settings.engine));
+  } catch (error) {
+    if (context.ownsModel) model.dispose();
+    throw error;
+  }
+  const run = onnx
+    ? onnx.run
+    : (tile: Float32Array, height: number, width: number) =>
+        runModel(model, geometry, tile, height, width);
   let disposed = false;
 
   async function segment(input: Input, options: SegmentOptions = {}): Promise<SegmentResult> {
@@ -230,9 +251,6 @@ export async function createSegmenter<Input = SegmentInput>(
     const clock: PhaseClock = { preprocessMs: 0, inferenceMs: 0, postprocessMs: 0 };
     const image = await context.resolveInput(input, 'segment');
     clock.preprocessMs += performance.now() - started;
-    const run = (tile: Float32Array, height: number, width: number) =>
-      runModel(model, geometry, tile, height, width);
-
     let probabilities: Float32Array;
     if (mode === 'thesis') {
       let start = performance.now();
@@ -264,6 +282,7 @@ export async function createSegmenter<Input = SegmentInput>(
       mode,
       timings: { ...clock, totalMs: performance.now() - started },
       backend: getBackend(),
+      engine: engine.engine,
     };
   }
 
@@ -274,14 +293,9 @@ export async function createSegmenter<Input = SegmentInput>(
         settings.mode === 'thesis'
           ? [THESIS_SIZE.height, THESIS_SIZE.width]
           : warmupTile(settings, geometry);
-      await runModel(
-        model,
-        geometry,
-        new Float32Array(height * width * geometry.channels),
-        height,
-        width,
-      );
+      await run(new Float32Array(height * width * geometry.channels), height, width);
     } catch (error) {
+      releaseOnnx(onnx);
       if (context.ownsModel) model.dispose();
       throw error;
     }
@@ -292,12 +306,49 @@ export async function createSegmenter<Input = SegmentInput>(
     dispose() {
       if (disposed) return;
       disposed = true;
+      releaseOnnx(onnx);
       if (context.ownsModel) model.dispose();
     },
     model,
     geometry,
     options: Object.freeze({ ...settings }),
+    engine,
   };
+}
+
+/**
+ * Chooses the engine (see {@link SegmenterOptions.engine}) and, for onnxruntime, exports the model
+ * and opens its session. Falls back to tfjs when onnxruntime-node is missing or the model does
+ * not export; warns when onnxruntime was asked for by name.
+ */
+async function startEngine(
+  model: LayersModel,
+  geometry: ModelGeometry,
+  preference: SegmenterOptions['engine'],
+): Promise<{ engine: EngineChoice; onnx: OnnxRunner | null }> {
+  const resolved = await chooseEngine(preference ?? 'auto', 'loadSegmenter');
+  let engine = resolved.choice;
+  if (resolved.onnxruntime) {
+    try {
+      const onnx = await createOnnxRunner(resolved.onnxruntime, model, geometry);
+      return { engine, onnx };
+    } catch (error) {
+      const why = String((error as Error)?.message ?? error).split('\n')[0];
+      engine = {
+        engine: 'tfjs',
+        reason: `${engine.reason}; the model cannot run on it (${why}); tfjs`,
+      };
+    }
+  }
+  if (resolved.requested && engine.engine === 'tfjs') {
+    console.warn(`@crack/runtime: engine onnxruntime unavailable, using tfjs (${engine.reason})`);
+  }
+  return { engine, onnx: null };
+}
+
+function releaseOnnx(onnx: OnnxRunner | null): void {
+  // Nothing to wait for: the session's native memory is freed in the background.
+  onnx?.release().catch(() => {});
 }
 
 function warmupTile(

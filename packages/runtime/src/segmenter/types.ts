@@ -1,5 +1,6 @@
 import type { Tensor3D } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { EngineChoice, InferenceEngine } from '../engine/engine-choice';
 
 /**
  * 8-bit pixels in memory: row-major, channels interleaved, `data.length === width * height *
@@ -78,8 +79,13 @@ export interface SegmentResult {
   mode: SegmentMode;
   /** Time per phase. */
   timings: SegmentTimings;
-  /** The TensorFlow.js backend the model ran on (`tf.getBackend()`), e.g. 'wasm'. */
+  /**
+   * The TensorFlow.js backend (`tf.getBackend()`), e.g. 'wasm': the model ran on it when
+   * `engine` is 'tfjs'.
+   */
   backend: string;
+  /** What ran the model: 'tfjs' (on `backend`) or 'onnxruntime' (onnxruntime-node). */
+  engine: InferenceEngine;
 }
 
 /** Per-call options of {@link Segmenter.segment}; defaults come from {@link SegmenterOptions}. */
@@ -120,6 +126,16 @@ export interface SegmenterOptions {
    * layer's activation is 'sigmoid', else logits.
    */
   output?: 'auto' | 'logits' | 'probabilities';
+  /**
+   * What runs the model. 'auto' (default): 'onnxruntime' when the optional peer
+   * `onnxruntime-node` is installed (Node only) and the model exports to ONNX, else 'tfjs'.
+   * 'onnxruntime': the model exported by @crack/export, run by onnxruntime-node (same masks as
+   * tfjs within float rounding, several times faster on wasm's CPUs); if it cannot be used, the
+   * segmenter falls back to tfjs, says why in {@link Segmenter.engine} and warns.
+   * 'tfjs': the model as loaded, on the active TensorFlow.js backend. The environment variable
+   * `CRACK_ENGINE` (auto | tfjs | onnxruntime) overrides this.
+   */
+  engine?: InferenceEngine | 'auto';
 }
 
 /** What a segmenter knows about its model's input. */
@@ -151,4 +167,6 @@ export interface Segmenter<Input = SegmentInput> {
   readonly geometry: ModelGeometry;
   /** The resolved default options. */
   readonly options: Readonly<Required<SegmenterOptions>>;
+  /** The engine that runs the model, and why it was chosen (see {@link SegmenterOptions.engine}). */
+  readonly engine: EngineChoice;
 }

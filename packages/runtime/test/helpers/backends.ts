@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import { registerWasmTrainingKernels } from '@crack/wasm-kernels';
 import * as tf from '@tensorflow/tfjs-core';
-import { registerWasmTrainingKernels } from '../../src/kernels/register-wasm-training-kernels';
 
 /** Registers the training kernels and starts both backends once; leaves wasm active. */
 export async function startBothBackends(): Promise<void> {

@@ -56,9 +56,19 @@ export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
 
 /**
  * Registers the wasm training kernels (see {@link WASM_TRAINING_KERNEL_NAMES}) with
- * `tf.registerKernel`. Idempotent; a native kernel it replaces is kept and restored by
- * {@link unregisterWasmTrainingKernels}. Works before or after the wasm backend initialises.
- * {@link initBackend} calls it when it chooses wasm. Returns the names registered.
+ * `tf.registerKernel`, so `model.fit`, `optimizer.minimize` and `tf.grad` work on the wasm
+ * backend of `@tensorflow/tfjs-backend-wasm` (4.x). Idempotent; a native kernel it replaces is
+ * kept and restored by {@link unregisterWasmTrainingKernels}. Works before or after the wasm
+ * backend initialises, on its single- and multi-threaded builds. Returns the names registered.
+ *
+ * @example
+ * import '@tensorflow/tfjs-backend-wasm';
+ * import * as tf from '@tensorflow/tfjs';
+ * import { registerWasmTrainingKernels } from '@crack/wasm-kernels';
+ *
+ * registerWasmTrainingKernels();
+ * await tf.setBackend('wasm');
+ * await model.fit(xs, ys); // a CNN now trains on wasm
  */
 export function registerWasmTrainingKernels(): string[] {
   for (const config of [...trainingKernels, ...replacementKernels]) {

@@ -1,0 +1,46 @@
+// The threaded wasm build (initBackend({ threads: 2 })): the same training as one thread, and a
+// process that ends by itself (its pool's worker threads no longer keep it alive).
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { problem, steps, trainLosses } from './fixtures/threaded-problem';
+import { startBothBackends, useBackend } from './helpers/backends';
+
+const child = path.join(import.meta.dirname, 'fixtures/threaded-training.ts');
+const tsx = createRequire(import.meta.url).resolve('tsx/cli');
+
+describe('threaded wasm build', () => {
+  beforeAll(startBothBackends);
+
+  it('trains with the same losses as one thread, and the process exits without process.exit()', async () => {
+    await useBackend('wasm');
+    const before = tf.memory().numTensors;
+    const { images, masks } = problem();
+    const single = trainLosses(images, masks);
+    expect(tf.memory().numTensors).toBe(before);
+
+    // A hang here (the old behaviour) ends in the timeout, an error, instead of a result.
+    const output = execFileSync(process.execPath, [tsx, child, '2'], {
+      encoding: 'utf8',
+      timeout: 110_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const line = output.split('\n').find((l) => l.startsWith('{'));
+    const result = JSON.parse(line as string) as {
+      threads: number;
+      losses: number[];
+      tensors: number;
+    };
+    expect(result.threads).toBe(2);
+    expect(result.tensors).toBe(0);
+    expect(result.losses).toHaveLength(steps);
+    expect(result.losses[steps - 1]).toBeLessThan(result.losses[0] as number);
+    for (let step = 0; step < steps; step += 1) {
+      expect(Math.abs((result.losses[step] as number) - (single[step] as number))).toBeLessThan(
+        1e-4 * Math.max(1, Math.abs(single[step] as number)),
+      );
+    }
+  });
+});

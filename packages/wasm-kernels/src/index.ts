@@ -1,0 +1,5 @@
+export {
+  registerWasmTrainingKernels,
+  unregisterWasmTrainingKernels,
+  WASM_TRAINING_KERNEL_NAMES,
+} from './register-wasm-training-kernels';
