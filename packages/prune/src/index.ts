@@ -5,8 +5,12 @@ export {
   type GramPath,
   gramCost,
 } from './channel-contributions';
+export { findChannelGroups } from './channel-groups';
+export { flattenModel } from './flatten-model';
+export { type ConsumerWeights, pruneGroup } from './group-surgery';
 export { type LassoSolution, lassoKktViolation, type SolveLassoOptions, solveLasso } from './lasso';
 export {
+  type ConsumerReport,
   type PruneModelOptions,
   type PruneProgress,
   type PruneReport,
@@ -34,8 +38,20 @@ export {
 } from './select-channels';
 export { findPrunableSites } from './sites';
 export { type RemoveChannelsOptions, removeChannels } from './surgery';
+export {
+  RIDGE_GRID,
+  type ReconstructValidatedOptions,
+  reconstructValidated,
+  type ValidatedReconstruction,
+} from './validated-refit';
 export type {
+  ChannelAnalysis,
   ChannelCriterion,
+  ChannelGroup,
+  ChannelPlacement,
+  GroupConsumer,
+  GroupMember,
+  GroupProducer,
   FeatureSamples,
   PrunableSite,
   SiteAnalysis,

@@ -145,7 +145,21 @@ function selectByLasso(options: SelectChannelsOptions, C: number, keep: number):
     center: options.center ?? false,
     path: options.path ?? 'auto',
   });
-  const { gram, correlation } = problem;
+  return selectFromGram(problem.gram, problem.correlation, C, keep, maxFits, problem.path);
+}
+
+/**
+ * The LASSO selection of {@link selectChannels} on a C x C contribution Gram and correlations
+ * already built (for a channel group: the sums over all its consumers).
+ */
+export function selectFromGram(
+  gram: Float64Array,
+  correlation: Float64Array,
+  C: number,
+  keep: number,
+  maxFits: number,
+  gramPath: GramPath | null,
+): ChannelSelection {
 
   // Normalise every Z_i to unit RMS; channels with no contribution at all are set aside.
   let maxDiag = 0;
@@ -188,7 +202,7 @@ function selectByLasso(options: SelectChannelsOptions, C: number, keep: number):
       beta: full,
       fits,
       exact,
-      gramPath: problem.path,
+      gramPath,
     };
   };
   // Tie-break by |correlation| (normalised), then by index.
