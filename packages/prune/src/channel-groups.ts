@@ -119,7 +119,12 @@ export function analyseGraph(graph: CallGraph): ChannelAnalysis {
   const depthwiseOutside: { layer: Layer; reason: string }[] = [];
 
   const newSpace = (size: number, producer: GroupProducer | null): number => {
-    spaces.push({ size, parent: spaces.length, producers: producer ? [producer] : [], reasons: [] });
+    spaces.push({
+      size,
+      parent: spaces.length,
+      producers: producer ? [producer] : [],
+      reasons: [],
+    });
     return spaces.length - 1;
   };
   const root = (s: number): number => {
@@ -208,8 +213,13 @@ export function analyseGraph(graph: CallGraph): ChannelAnalysis {
       continue;
     }
     if (shared) {
-      blockInputs(`feeds ${describeLayer(layer)}, which is applied ${graph.callsOf.get(layer)?.length} times (shared layer)`);
-      fresh(`is made by the shared layer ${describeLayer(layer)}`, PRODUCERS.has(kind) ? { layer: layer.name, kind: kind as GroupProducer['kind'] } : null);
+      blockInputs(
+        `feeds ${describeLayer(layer)}, which is applied ${graph.callsOf.get(layer)?.length} times (shared layer)`,
+      );
+      fresh(
+        `is made by the shared layer ${describeLayer(layer)}`,
+        PRODUCERS.has(kind) ? { layer: layer.name, kind: kind as GroupProducer['kind'] } : null,
+      );
       continue;
     }
 
@@ -218,7 +228,11 @@ export function analyseGraph(graph: CallGraph): ChannelAnalysis {
         const multiplier = Number(config.depthMultiplier ?? 1);
         if (kind === 'SeparableConv2D' && multiplier !== 1) {
           block(first, `feeds ${describeLayer(layer)} with depthMultiplier ${multiplier}`);
-        } else if (kind === 'Dense' && first.repeat > 1 && (graph.shapes.get(call.inputs[0] as string)?.length ?? 0) !== 2) {
+        } else if (
+          kind === 'Dense' &&
+          first.repeat > 1 &&
+          (graph.shapes.get(call.inputs[0] as string)?.length ?? 0) !== 2
+        ) {
           block(first, `feeds ${describeLayer(layer)} on a flattened map of rank > 2`);
         } else {
           touches(first, layer, consumers, {
@@ -241,14 +255,19 @@ export function analyseGraph(graph: CallGraph): ChannelAnalysis {
       if (kind === 'BatchNormalization') {
         const axis = config.axis;
         const rank = outputShape.length;
-        if (axis !== -1 && axis !== rank - 1) problem = `normalises axis ${String(axis)}, not the channels`;
+        if (axis !== -1 && axis !== rank - 1)
+          problem = `normalises axis ${String(axis)}, not the channels`;
       } else if (kind === 'DepthwiseConv2D' && Number(config.depthMultiplier ?? 1) !== 1) {
         problem = `has depthMultiplier ${String(config.depthMultiplier)}`;
-      } else if (kind === 'Activation' && CHANNEL_MIXING_ACTIVATIONS.has(String(config.activation))) {
+      } else if (
+        kind === 'Activation' &&
+        CHANNEL_MIXING_ACTIVATIONS.has(String(config.activation))
+      ) {
         problem = `applies ${String(config.activation)} over the channels`;
       } else if (kind === 'Softmax') {
         const axis = Array.isArray(config.axis) ? config.axis : [config.axis ?? -1];
-        if (axis.some((a) => a === -1 || a === outputShape.length - 1)) problem = 'is a softmax over the channels';
+        if (axis.some((a) => a === -1 || a === outputShape.length - 1))
+          problem = 'is a softmax over the channels';
       } else if (kind === 'PReLU') {
         // alpha with shared channel axis is a single value per position: nothing to slice.
       }
@@ -290,11 +309,16 @@ export function analyseGraph(graph: CallGraph): ChannelAnalysis {
             ),
         );
       if (!same || !base) {
-        blockInputs(`is combined by ${describeLayer(layer)} with a map whose channels are arranged differently`);
+        blockInputs(
+          `is combined by ${describeLayer(layer)} with a map whose channels are arranged differently`,
+        );
         fresh(null, null);
         continue;
       }
-      for (const l of known) l.segments.forEach((s, i) => union(s.space, (base.segments[i] as Segment).space));
+      for (const l of known)
+        l.segments.forEach((s, i) => {
+          union(s.space, (base.segments[i] as Segment).space);
+        });
       setOutputs(base);
       continue;
     }
@@ -343,7 +367,8 @@ export function analyseGraph(graph: CallGraph): ChannelAnalysis {
         : `feeds ${describeLayer(layer)} (a layer the channel analysis does not support)`;
     blockInputs(why);
     fresh(null, null);
-    if (layer.weights.length > 0) depthwiseOutside.push({ layer, reason: `is an unsupported layer ${kind}` });
+    if (layer.weights.length > 0)
+      depthwiseOutside.push({ layer, reason: `is an unsupported layer ${kind}` });
   }
 
   for (const key of graph.outputs) block(layouts.get(key), 'is a model output');
@@ -392,7 +417,8 @@ export function analyseGraph(graph: CallGraph): ChannelAnalysis {
   for (const touch of consumers) addTouch(touch, 'consumers', { kind: touch.kind });
   for (const touch of passThrough) {
     const group = byRoot.get(root(touch.space));
-    if (group && !group.passThrough.includes(touch.layer.name)) group.passThrough.push(touch.layer.name);
+    if (group && !group.passThrough.includes(touch.layer.name))
+      group.passThrough.push(touch.layer.name);
   }
 
   const groups: ChannelGroup[] = [];
@@ -420,9 +446,14 @@ export function analyseGraph(graph: CallGraph): ChannelAnalysis {
     }
     if (reasons.length > 0) {
       const reason = reasons.join('; ');
-      for (const p of group.producers) skipped.push({ producer: p.layer, channels: group.channels, reason });
+      for (const p of group.producers)
+        skipped.push({ producer: p.layer, channels: group.channels, reason });
       for (const member of depthwise) {
-        skipped.push({ producer: member.layer, channels: group.channels, reason: `is in the group of '${group.name}', which ${reason}` });
+        skipped.push({
+          producer: member.layer,
+          channels: group.channels,
+          reason: `is in the group of '${group.name}', which ${reason}`,
+        });
       }
       continue;
     }
@@ -430,7 +461,11 @@ export function analyseGraph(graph: CallGraph): ChannelAnalysis {
   }
   for (const { layer, reason } of depthwiseOutside) {
     if (!skipped.some((s) => s.producer === layer.name)) {
-      skipped.push({ producer: layer.name, channels: Number(layer.getConfig().filters ?? 0) || 0, reason });
+      skipped.push({
+        producer: layer.name,
+        channels: Number(layer.getConfig().filters ?? 0) || 0,
+        reason,
+      });
     }
   }
   return { groups, skipped };

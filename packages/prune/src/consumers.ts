@@ -37,11 +37,25 @@ export function linearForm(layer: Layer, repeat = 1): LinearForm {
   const shapes = weights.map((w) => w.shape as number[]);
   if (kind === 'Conv2D') {
     const [kh, kw, C, O] = shapes[0] as number[];
-    return { kind, kernelArea: (kh as number) * (kw as number), channelsIn: C as number, channelsOut: O as number, W: data[0] as Float32Array, bias: data[1] ?? null };
+    return {
+      kind,
+      kernelArea: (kh as number) * (kw as number),
+      channelsIn: C as number,
+      channelsOut: O as number,
+      W: data[0] as Float32Array,
+      bias: data[1] ?? null,
+    };
   }
   if (kind === 'Dense') {
     const [F, O] = shapes[0] as number[];
-    return { kind, kernelArea: repeat, channelsIn: (F as number) / repeat, channelsOut: O as number, W: data[0] as Float32Array, bias: data[1] ?? null };
+    return {
+      kind,
+      kernelArea: repeat,
+      channelsIn: (F as number) / repeat,
+      channelsOut: O as number,
+      W: data[0] as Float32Array,
+      bias: data[1] ?? null,
+    };
   }
   if (kind === 'Conv2DTranspose') {
     // tfjs kernel [kh][kw][out][in] -> [p][in][out].
@@ -56,13 +70,24 @@ export function linearForm(layer: Layer, repeat = 1): LinearForm {
   }
   if (kind === 'SeparableConv2D') {
     const [, , C, O] = shapes[1] as number[];
-    return { kind, kernelArea: 1, channelsIn: C as number, channelsOut: O as number, W: data[1] as Float32Array, bias: data[2] ?? null };
+    return {
+      kind,
+      kernelArea: 1,
+      channelsIn: C as number,
+      channelsOut: O as number,
+      W: data[1] as Float32Array,
+      bias: data[2] ?? null,
+    };
   }
   throw new Error(`linearForm: '${layer.name}' is a ${kind}, not a consumer the pruner can refit`);
 }
 
 /** The layer kernel tensor values for a linear-form kernel W (`k x C x O`), in the layer's own layout. */
-export function layerKernel(kind: GroupConsumer['kind'], W: Float32Array, shape: number[]): Float32Array {
+export function layerKernel(
+  kind: GroupConsumer['kind'],
+  W: Float32Array,
+  shape: number[],
+): Float32Array {
   if (kind !== 'Conv2DTranspose') return W;
   const [kh, kw, O, C] = shape as [number, number, number, number];
   const k = kh * kw;
@@ -74,7 +99,13 @@ export function layerKernel(kind: GroupConsumer['kind'], W: Float32Array, shape:
 }
 
 /** Y = X·W + b for rows X (N x D) and W (D x O). */
-export function applyLinear(X: Float32Array, W: Float32Array, bias: Float32Array | null, D: number, O: number): Float32Array {
+export function applyLinear(
+  X: Float32Array,
+  W: Float32Array,
+  bias: Float32Array | null,
+  D: number,
+  O: number,
+): Float32Array {
   const N = X.length / D;
   const Y = new Float32Array(N * O);
   const row = new Float64Array(O);
@@ -118,7 +149,14 @@ interface Sampler {
   /** Output positions of the consumer for an input map of height x width (0 x 0: one row per image). */
   outputSize(height: number, width: number): { height: number; width: number };
   /** Writes the row of output position (oy, ox) of image b into `out` (zeroed). */
-  fill(data: Float32Array, shape: number[], b: number, oy: number, ox: number, out: Float32Array): void;
+  fill(
+    data: Float32Array,
+    shape: number[],
+    b: number,
+    oy: number,
+    ox: number,
+    out: Float32Array,
+  ): void;
 }
 
 function samplerOf(layer: Layer, repeat: number): Sampler {
@@ -166,7 +204,14 @@ function samplerOf(layer: Layer, repeat: number): Sampler {
       },
     };
   }
-  const patch = (data: Float32Array, shape: number[], b: number, oy: number, ox: number, out: Float32Array) => {
+  const patch = (
+    data: Float32Array,
+    shape: number[],
+    b: number,
+    oy: number,
+    ox: number,
+    out: Float32Array,
+  ) => {
     const [, H, W, C] = shape as [number, number, number, number];
     const size = convOutputSize(g, H, W);
     for (let ky = 0; ky < g.kernelHeight; ky++) {
@@ -194,7 +239,8 @@ function samplerOf(layer: Layer, repeat: number): Sampler {
         patch(data, shape, b, oy, ox, scratch);
         for (let c = 0; c < C; c++) {
           let s = 0;
-          for (let p = 0; p < k; p++) s += (scratch[p * C + c] as number) * (depthwise[p * C + c] as number);
+          for (let p = 0; p < k; p++)
+            s += (scratch[p * C + c] as number) * (depthwise[p * C + c] as number);
           out[c] = s;
         }
       },
@@ -252,7 +298,8 @@ export async function collectRows(
     for (let start = 0; start < whole.shape[0]; start += batchSize) {
       const count = Math.min(batchSize, whole.shape[0] - start);
       const outputs = tf.tidy(() => {
-        const batch = count === whole.shape[0] ? whole : tf.slice(whole, [start, 0, 0, 0], [count, -1, -1, -1]);
+        const batch =
+          count === whole.shape[0] ? whole : tf.slice(whole, [start, 0, 0, 0], [count, -1, -1, -1]);
         const result = extractor.predict(batch);
         return Array.isArray(result) ? result : [result];
       });
@@ -266,15 +313,20 @@ export async function collectRows(
           const shape = map.shape as number[];
           const data = (await map.data()) as Float32Array;
           const flat = shape.length === 2;
-          const size = flat ? { height: 1, width: 1 } : sampler.outputSize(shape[1] as number, shape[2] as number);
-          const rowLength = sampler.kernelArea * (flat ? (shape[1] as number) / sampler.kernelArea : (shape[3] as number));
+          const size = flat
+            ? { height: 1, width: 1 }
+            : sampler.outputSize(shape[1] as number, shape[2] as number);
+          const rowLength =
+            sampler.kernelArea *
+            (flat ? (shape[1] as number) / sampler.kernelArea : (shape[3] as number));
           for (let b = 0; b < count; b++) {
             const image = imageOffset + b;
             const picks: Array<[number, number]> = [];
             if (source.positions) {
               const given = source.positions;
               for (let s = 0; s < given.length; s += 3)
-                if (given[s] === image) picks.push([given[s + 1] as number, given[s + 2] as number]);
+                if (given[s] === image)
+                  picks.push([given[s + 1] as number, given[s + 2] as number]);
             } else if (flat) {
               picks.push([0, 0]);
             } else {
@@ -290,7 +342,10 @@ export async function collectRows(
                   const at = cracks[Math.floor(random() * cracks.length)] as number;
                   picks.push([Math.floor(at / size.width), at % size.width]);
                 } else {
-                  picks.push([Math.floor(random() * size.height), Math.floor(random() * size.width)]);
+                  picks.push([
+                    Math.floor(random() * size.height),
+                    Math.floor(random() * size.width),
+                  ]);
                 }
               }
             }

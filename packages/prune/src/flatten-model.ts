@@ -18,7 +18,11 @@ export async function flattenModel(model: tfl.LayersModel): Promise<tfl.LayersMo
     }
     const tensors = new Map<string, tfl.SymbolicTensor>();
     const inputs = copy.inputs.map((t, i) => {
-      const input = tfl.input({ batchShape: t.shape, name: copy.inputLayers[i]?.name, dtype: t.dtype });
+      const input = tfl.input({
+        batchShape: t.shape,
+        name: copy.inputLayers[i]?.name,
+        dtype: t.dtype,
+      });
       tensors.set(graph.inputs[i] as string, input);
       return input;
     });
@@ -38,6 +42,8 @@ export async function flattenModel(model: tfl.LayersModel): Promise<tfl.LayersMo
     const outputs = graph.outputs.map((key) => tensors.get(key) as tfl.SymbolicTensor);
     const flat = tfl.model({ inputs, outputs, name: copy.name });
     const result = await copyModel(flat);
+    // The layers are shared by `flat` and `copy` (each holds a reference): release both.
+    flat.dispose();
     copy.dispose();
     return result;
   } catch (error) {

@@ -36,9 +36,12 @@ export async function pruneGroup(
   const layerConfigs = ((topology.config as PyDict).layers ?? []) as PyDict[];
   for (const producer of group.producers) {
     const entry = layerConfigs.find(
-      (layer) => layer.name === producer.layer || (layer.config as PyDict | undefined)?.name === producer.layer,
+      (layer) =>
+        layer.name === producer.layer ||
+        (layer.config as PyDict | undefined)?.name === producer.layer,
     );
-    if (!entry) throw new Error(`pruneGroup: layer '${producer.layer}' is missing from the model JSON`);
+    if (!entry)
+      throw new Error(`pruneGroup: layer '${producer.layer}' is missing from the model JSON`);
     const config = entry.config as PyDict;
     if (producer.kind === 'Dense') config.units = kept.length;
     else config.filters = kept.length;
@@ -62,7 +65,10 @@ export async function pruneGroup(
     for (const layer of model.layers) {
       const old = layer.getWeights();
       if (old.length === 0) continue;
-      let weights: Weight[] = old.map((w) => ({ values: Float32Array.from(w.dataSync()), shape: w.shape.slice() }));
+      let weights: Weight[] = old.map((w) => ({
+        values: Float32Array.from(w.dataSync()),
+        shape: w.shape.slice(),
+      }));
       const consumer = consumers.get(layer.name);
       if (consumer) {
         const inputs = keptInputs(consumer);
@@ -76,17 +82,21 @@ export async function pruneGroup(
           weights[1] = sliceAxis(weights[1] as Weight, 2, inputs);
         } else {
           const rows: number[] = [];
-          for (let p = 0; p < consumer.repeat; p++) for (const c of inputs) rows.push(p * consumer.width + c);
+          for (let p = 0; p < consumer.repeat; p++)
+            for (const c of inputs) rows.push(p * consumer.width + c);
           weights[0] = sliceAxis(weights[0] as Weight, 0, rows);
         }
         if (refit) {
           const index = consumer.kind === 'SeparableConv2D' ? 1 : 0;
           const target = weights[index] as Weight;
           if (refit.kernel.length !== target.values.length)
-            throw new Error(`pruneGroup: refitted kernel of '${layer.name}' has ${refit.kernel.length} values, expected ${target.values.length}`);
+            throw new Error(
+              `pruneGroup: refitted kernel of '${layer.name}' has ${refit.kernel.length} values, expected ${target.values.length}`,
+            );
           target.values = layerKernel(consumer.kind, refit.kernel, target.shape);
           const biasIndex = consumer.kind === 'SeparableConv2D' ? 2 : 1;
-          if (refit.bias && weights[biasIndex]) (weights[biasIndex] as Weight).values = Float32Array.from(refit.bias);
+          if (refit.bias && weights[biasIndex])
+            (weights[biasIndex] as Weight).values = Float32Array.from(refit.bias);
         }
       }
       const member = members.get(layer.name);
@@ -96,7 +106,9 @@ export async function pruneGroup(
           weights = weights.map((w) => sliceAxis(w, w.shape.length === 4 ? 2 : 0, channels));
         } else {
           weights = weights.map((w) =>
-            w.shape[w.shape.length - 1] === member.width ? sliceAxis(w, w.shape.length - 1, channels) : w,
+            w.shape[w.shape.length - 1] === member.width
+              ? sliceAxis(w, w.shape.length - 1, channels)
+              : w,
           );
         }
       }
@@ -107,7 +119,8 @@ export async function pruneGroup(
         const axis = producer.kind === 'Conv2DTranspose' ? 2 : kernel.shape.length - 1;
         weights[index] = sliceAxis(kernel, axis, kept);
         const biasIndex = index + 1;
-        if (weights[biasIndex]) weights[biasIndex] = sliceAxis(weights[biasIndex] as Weight, 0, kept);
+        if (weights[biasIndex])
+          weights[biasIndex] = sliceAxis(weights[biasIndex] as Weight, 0, kept);
       }
       const target = pruned.getLayer(layer.name);
       const tensors = weights.map((w) => tf.tensor(w.values, w.shape, 'float32'));

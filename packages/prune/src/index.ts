@@ -38,22 +38,22 @@ export {
 } from './select-channels';
 export { findPrunableSites } from './sites';
 export { type RemoveChannelsOptions, removeChannels } from './surgery';
-export {
-  RIDGE_GRID,
-  type ReconstructValidatedOptions,
-  reconstructValidated,
-  type ValidatedReconstruction,
-} from './validated-refit';
 export type {
   ChannelAnalysis,
   ChannelCriterion,
   ChannelGroup,
   ChannelPlacement,
+  FeatureSamples,
   GroupConsumer,
   GroupMember,
   GroupProducer,
-  FeatureSamples,
   PrunableSite,
   SiteAnalysis,
   SkippedMap,
 } from './types';
+export {
+  type ReconstructValidatedOptions,
+  RIDGE_GRID,
+  reconstructValidated,
+  type ValidatedReconstruction,
+} from './validated-refit';

@@ -21,8 +21,8 @@ import { reconstructionError, reconstructWeights } from './reconstruct';
 import { checkSamplingOptions, type SampleSiteOptions, type SamplingImages } from './sampling';
 import { filterL1Norms, selectChannels, selectFromGram } from './select-channels';
 import type { ChannelCriterion, ChannelGroup, GroupConsumer, SkippedMap } from './types';
-import { reconstructValidated } from './validated-refit';
 import { describe, fail } from './validate';
+import { reconstructValidated } from './validated-refit';
 
 /** Options for {@link pruneModel}. */
 export interface PruneModelOptions {
@@ -238,12 +238,16 @@ export async function pruneModel(
   report: PruneReport;
 }> {
   if (!model || !Array.isArray(model.layers) || !Array.isArray(model.outputs)) {
-    throw new TypeError(`${FN}: model must be a tf.LayersModel (Sequential or functional), got ${describe(model)}`);
+    throw new TypeError(
+      `${FN}: model must be a tf.LayersModel (Sequential or functional), got ${describe(model)}`,
+    );
   }
   if (!options || typeof options !== 'object') fail(FN, 'options', 'an object', options);
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key))
-      throw new RangeError(`${FN}: unknown option '${key}'; options are ${[...KNOWN_OPTIONS].join(', ')}`);
+      throw new RangeError(
+        `${FN}: unknown option '${key}'; options are ${[...KNOWN_OPTIONS].join(', ')}`,
+      );
   }
   const autoSamples = options.samplesPerImage === undefined || options.samplesPerImage === 'auto';
   const sampling = checkSamplingOptions(FN, {
@@ -268,7 +272,10 @@ export async function pruneModel(
   for (const [name, value] of Object.entries(perSite)) checkRatio(`perSite['${name}']`, value);
   if (!['lasso', 'l1', 'random'].includes(criterion))
     fail(FN, 'criterion', "'lasso', 'l1' or 'random'", criterion);
-  if (options.sites !== undefined && (!Array.isArray(options.sites) || options.sites.some((s) => typeof s !== 'string')))
+  if (
+    options.sites !== undefined &&
+    (!Array.isArray(options.sites) || options.sites.some((s) => typeof s !== 'string'))
+  )
     fail(FN, 'sites', 'an array of layer names', options.sites);
   if (typeof reconstruct !== 'boolean') fail(FN, 'reconstruct', 'true or false', reconstruct);
   if (typeof refitBias !== 'boolean') fail(FN, 'refitBias', 'true or false', refitBias);
@@ -276,7 +283,11 @@ export async function pruneModel(
     fail(FN, 'ridge', "'auto' or a finite number >= 0", ridge);
   if (typeof holdout !== 'number' || !(holdout >= 0 && holdout <= 0.9))
     fail(FN, 'holdout', 'a number in [0, 0.9]', holdout);
-  if (typeof rowsPerUnknown !== 'number' || !(rowsPerUnknown >= 1) || !Number.isFinite(rowsPerUnknown))
+  if (
+    typeof rowsPerUnknown !== 'number' ||
+    !(rowsPerUnknown >= 1) ||
+    !Number.isFinite(rowsPerUnknown)
+  )
     fail(FN, 'rowsPerUnknown', 'a finite number >= 1', rowsPerUnknown);
   if (!autoSamples && typeof options.samplesPerImage !== 'number')
     fail(FN, 'samplesPerImage', "'auto' or an integer >= 1", options.samplesPerImage);
@@ -307,7 +318,8 @@ export async function pruneModel(
         if (perSite[name] !== undefined) return perSite[name] as number;
       return ratio;
     };
-    const keepOf = (group: ChannelGroup) => Math.max(1, Math.round(group.channels * (1 - ratioOf(group))));
+    const keepOf = (group: ChannelGroup) =>
+      Math.max(1, Math.round(group.channels * (1 - ratioOf(group))));
 
     // Targets: every consumer's pre-activation output in the original model, one pass for all.
     const plan: { group: number; consumer: GroupConsumer; source: RowSource }[] = [];
@@ -320,18 +332,37 @@ export async function pruneModel(
         const wanted = Math.ceil((rowsPerUnknown * unknowns) / (1 - holdout) / imageCount);
         const available = positionsPerImage(layer, consumer.repeat);
         const perImage = autoSamples
-          ? Math.max(1, Math.min(Math.max(10, wanted), Number.isFinite(available) && available > 0 ? available : wanted))
+          ? Math.max(
+              1,
+              Math.min(
+                Math.max(10, wanted),
+                Number.isFinite(available) && available > 0 ? available : wanted,
+              ),
+            )
           : sampling.samplesPerImage;
         plan.push({
           group: g,
           consumer,
-          source: { layer, repeat: consumer.repeat, samplesPerImage: perImage, seed: sampling.seed * 1000003 + plan.length },
+          source: {
+            layer,
+            repeat: consumer.repeat,
+            samplesPerImage: perImage,
+            seed: sampling.seed * 1000003 + plan.length,
+          },
         });
       }
     });
     const crack = { fraction: sampling.crackFraction, threshold: sampling.crackThreshold };
     const originals: CollectedRows[] =
-      plan.length === 0 ? [] : await collectRows(original, plan.map((p) => p.source), sampling.images, sampling.batchSize, crack);
+      plan.length === 0
+        ? []
+        : await collectRows(
+            original,
+            plan.map((p) => p.source),
+            sampling.images,
+            sampling.batchSize,
+            crack,
+          );
     const originalForms = plan.map((p) => linearForm(p.source.layer, p.consumer.repeat));
     const targets = originals.map(({ X }, i) => {
       const form = originalForms[i] as LinearForm;
@@ -361,7 +392,8 @@ export async function pruneModel(
             );
       const sites = group.consumers.map((consumer) => {
         const entry = entries.find((e) => e.consumer.layer === consumer.layer);
-        if (!entry) throw new Error(`${FN}: consumer '${consumer.layer}' of '${name}' was not sampled`);
+        if (!entry)
+          throw new Error(`${FN}: consumer '${consumer.layer}' of '${name}' was not sampled`);
         const form = linearForm(current.getLayer(consumer.layer), consumer.repeat);
         const X = (sampled[entries.indexOf(entry)] as CollectedRows).X;
         const full = targets[entry.index] as Float32Array;
@@ -369,7 +401,9 @@ export async function pruneModel(
         const O0 = (originalForms[entry.index] as LinearForm).channelsOut;
         const Y = columns ? selectColumns(full, O0, columns) : full;
         if (form.channelsOut !== Y.length / (X.length / (form.kernelArea * form.channelsIn)))
-          throw new Error(`${FN}: consumer '${consumer.layer}' has ${form.channelsOut} outputs, its targets ${Y.length}`);
+          throw new Error(
+            `${FN}: consumer '${consumer.layer}' has ${form.channelsOut} outputs, its targets ${Y.length}`,
+          );
         const N = Y.length / form.channelsOut;
         // Held-out split of the sampled rows (seeded, the same for every criterion).
         const test = new Uint8Array(N);
@@ -384,7 +418,9 @@ export async function pruneModel(
           const rows: number[] = [];
           for (let n = 0; n < N; n++) if (test[n] === want) rows.push(n);
           const out = new Float32Array(rows.length * width);
-          rows.forEach((n, r) => out.set(data.subarray(n * width, (n + 1) * width), r * width));
+          rows.forEach((n, r) => {
+            out.set(data.subarray(n * width, (n + 1) * width), r * width);
+          });
           return out;
         };
         return {
@@ -426,8 +462,11 @@ export async function pruneModel(
             let energy = 0;
             for (let i = 0; i < Y.length; i++) energy += (Y[i] as number) ** 2;
             const weight = sites.length === 1 ? 1 : N / Math.max(energy, 1e-30);
-            for (let i = 0; i < G * G; i++) gram[i] = (gram[i] as number) + weight * (contributions.gram[i] as number);
-            for (let i = 0; i < G; i++) correlation[i] = (correlation[i] as number) + weight * (contributions.correlation[i] as number);
+            for (let i = 0; i < G * G; i++)
+              gram[i] = (gram[i] as number) + weight * (contributions.gram[i] as number);
+            for (let i = 0; i < G; i++)
+              correlation[i] =
+                (correlation[i] as number) + weight * (contributions.correlation[i] as number);
           }
           selection = selectFromGram(gram, correlation, G, keep, 60, null);
         } else {
@@ -452,10 +491,23 @@ export async function pruneModel(
         const all = Array.from({ length: C }, (_, i) => i);
         const keptInputs = all.filter((c) => !removedSet.has(c - consumer.offset));
         const sliced = sliceInputs(form.W, form.kernelArea, C, O, keptInputs);
-        const error = (rows: { X: Float32Array; Y: Float32Array }, kernel: Float32Array, bias: Float32Array | null, inputs: number[]) =>
+        const error = (
+          rows: { X: Float32Array; Y: Float32Array },
+          kernel: Float32Array,
+          bias: Float32Array | null,
+          inputs: number[],
+        ) =>
           rows.Y.length === 0
             ? null
-            : reconstructionError({ X: rows.X, Y: rows.Y, channelsIn: C, channelsOut: O, kept: inputs, kernel, bias });
+            : reconstructionError({
+                X: rows.X,
+                Y: rows.Y,
+                channelsIn: C,
+                channelsOut: O,
+                kept: inputs,
+                kernel,
+                bias,
+              });
         const refit = reconstruct && refitBias && form.bias !== null;
         const rows = site.fit.Y.length / O;
         const unknowns = form.kernelArea * keptInputs.length + (refit ? 1 : 0);
@@ -514,8 +566,12 @@ export async function pruneModel(
         if (current !== original) current.dispose();
         current = next;
         for (const producer of group.producers) {
-          const old = keptOutputs.get(producer.layer) ?? Array.from({ length: group.channels }, (_, i) => i);
-          keptOutputs.set(producer.layer, kept.map((i) => old[i] as number));
+          const old =
+            keptOutputs.get(producer.layer) ?? Array.from({ length: group.channels }, (_, i) => i);
+          keptOutputs.set(
+            producer.layer,
+            kept.map((i) => old[i] as number),
+          );
         }
       }
       const rms = (pick: (c: ConsumerReport) => number | null): number | null => {
@@ -550,7 +606,14 @@ export async function pruneModel(
     if (!reports.some((r) => r.channelsAfter < r.channelsBefore)) {
       const why =
         analysis.groups.length === 0
-          ? `the model has no prunable channel group${analysis.skipped.length ? ` (${analysis.skipped.slice(0, 3).map((s) => `'${s.producer}' ${s.reason}`).join('; ')})` : ''}`
+          ? `the model has no prunable channel group${
+              analysis.skipped.length
+                ? ` (${analysis.skipped
+                    .slice(0, 3)
+                    .map((s) => `'${s.producer}' ${s.reason}`)
+                    .join('; ')})`
+                : ''
+            }`
           : chosen.length === 0
             ? 'no group was chosen'
             : 'every chosen group keeps all its channels at this ratio';
@@ -599,13 +662,17 @@ function groupProblem(
   if (G === C) return { X, W: form.W, Y };
   const N = Y.length / O;
   const group = Array.from({ length: G }, (_, i) => consumer.offset + i);
-  const others = Array.from({ length: C }, (_, i) => i).filter((c) => c < consumer.offset || c >= consumer.offset + G);
+  const others = Array.from({ length: C }, (_, i) => i).filter(
+    (c) => c < consumer.offset || c >= consumer.offset + G,
+  );
   const pick = (columns: number[]) => {
     const out = new Float32Array(N * k * columns.length);
     for (let n = 0; n < N; n++)
       for (let p = 0; p < k; p++)
         for (let s = 0; s < columns.length; s++)
-          out[(n * k + p) * columns.length + s] = X[(n * k + p) * C + (columns[s] as number)] as number;
+          out[(n * k + p) * columns.length + s] = X[
+            (n * k + p) * C + (columns[s] as number)
+          ] as number;
     return out;
   };
   const Xg = pick(group);
@@ -630,12 +697,16 @@ function groupFilterNorms(model: tfl.LayersModel, group: ChannelGroup): Float64A
       const [kh, kw, O, C] = kernel.shape as [number, number, number, number];
       const moved = new Float32Array(values.length);
       for (let p = 0; p < kh * kw; p++)
-        for (let o = 0; o < O; o++) for (let c = 0; c < C; c++) moved[(p * C + c) * O + o] = values[(p * O + o) * C + c] as number;
+        for (let o = 0; o < O; o++)
+          for (let c = 0; c < C; c++)
+            moved[(p * C + c) * O + o] = values[(p * O + o) * C + c] as number;
       values = moved;
     }
     const norms = filterL1Norms(values, group.channels);
     const mean = norms.reduce((s, v) => s + v, 0) / norms.length || 1;
-    for (let i = 0; i < norms.length; i++) total[i] = (total[i] as number) + (norms[i] as number) / (group.producers.length > 1 ? mean : 1);
+    for (let i = 0; i < norms.length; i++)
+      total[i] =
+        (total[i] as number) + (norms[i] as number) / (group.producers.length > 1 ? mean : 1);
   }
   return total;
 }
@@ -644,7 +715,8 @@ function selectColumns(Y: Float32Array, O: number, columns: number[]): Float32Ar
   const N = Y.length / O;
   const out = new Float32Array(N * columns.length);
   for (let n = 0; n < N; n++)
-    for (let j = 0; j < columns.length; j++) out[n * columns.length + j] = Y[n * O + (columns[j] as number)] as number;
+    for (let j = 0; j < columns.length; j++)
+      out[n * columns.length + j] = Y[n * O + (columns[j] as number)] as number;
   return out;
 }
 

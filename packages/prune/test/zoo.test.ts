@@ -17,7 +17,13 @@ afterAll(async () => {
 });
 
 /** Layers that make a map of their own. */
-const MAP_LAYERS = new Set(['Conv2D', 'Dense', 'Conv2DTranspose', 'SeparableConv2D', 'DepthwiseConv2D']);
+const MAP_LAYERS = new Set([
+  'Conv2D',
+  'Dense',
+  'Conv2DTranspose',
+  'SeparableConv2D',
+  'DepthwiseConv2D',
+]);
 
 /** MAC reduction wanted at ratio 0.5: the issue's "done when" figures, and what the others reach. */
 const WANTED: Record<keyof typeof ZOO, number> = {
@@ -74,7 +80,9 @@ describe('the six models of issue 16 at ratio 0.5, default options', () => {
       const listed = new Set(report.skipped.map((s) => s.producer));
       for (const layer of model.layers) {
         if (!MAP_LAYERS.has(layer.getClassName())) continue;
-        expect(touched.has(layer.name) || listed.has(layer.name), `${name}: ${layer.name}`).toBe(true);
+        expect(touched.has(layer.name) || listed.has(layer.name), `${name}: ${layer.name}`).toBe(
+          true,
+        );
       }
       // Only the model output is left whole in these models.
       expect(report.skipped.map((s) => s.reason)).toEqual(['is a model output']);

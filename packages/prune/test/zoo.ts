@@ -15,7 +15,11 @@ function conv(x: T, filters: number, name: string, extra: Record<string, unknown
 }
 function bnRelu(x: T, name: string, relu6 = false): T {
   const y = L.batchNormalization({ name: `${name}_bn` }).apply(x) as T;
-  return (relu6 ? L.reLU({ maxValue: 6, name: `${name}_relu6` }) : L.activation({ activation: 'relu', name: `${name}_relu` })).apply(y) as T;
+  return (
+    relu6
+      ? L.reLU({ maxValue: 6, name: `${name}_relu6` })
+      : L.activation({ activation: 'relu', name: `${name}_relu` })
+  ).apply(y) as T;
 }
 
 /** VGG-style classifier: conv blocks with max-pooling, Flatten, Dense, Dropout, Dense. */
@@ -43,7 +47,13 @@ function residualBlock(x: T, filters: number, name: string, stride: number): T {
   y = L.batchNormalization({ name: `${name}_2_bn` }).apply(y) as T;
   let shortcut = x;
   if (stride !== 1 || (x.shape[3] as number) !== filters) {
-    shortcut = L.conv2d({ filters, kernelSize: 1, strides: stride, useBias: false, name: `${name}_proj` }).apply(x) as T;
+    shortcut = L.conv2d({
+      filters,
+      kernelSize: 1,
+      strides: stride,
+      useBias: false,
+      name: `${name}_proj`,
+    }).apply(x) as T;
     shortcut = L.batchNormalization({ name: `${name}_proj_bn` }).apply(shortcut) as T;
   }
   const sum = L.add({ name: `${name}_add` }).apply([y, shortcut]) as T;
@@ -68,10 +78,21 @@ function inverted(x: T, expansion: number, filters: number, stride: number, name
   const channels = x.shape[3] as number;
   let y = x;
   if (expansion !== 1) {
-    y = L.conv2d({ filters: channels * expansion, kernelSize: 1, useBias: false, name: `${name}_expand` }).apply(y) as T;
+    y = L.conv2d({
+      filters: channels * expansion,
+      kernelSize: 1,
+      useBias: false,
+      name: `${name}_expand`,
+    }).apply(y) as T;
     y = bnRelu(y, `${name}_expand`, true);
   }
-  y = L.depthwiseConv2d({ kernelSize: 3, strides: stride, padding: 'same', useBias: false, name: `${name}_dw` }).apply(y) as T;
+  y = L.depthwiseConv2d({
+    kernelSize: 3,
+    strides: stride,
+    padding: 'same',
+    useBias: false,
+    name: `${name}_dw`,
+  }).apply(y) as T;
   y = bnRelu(y, `${name}_dw`, true);
   y = L.conv2d({ filters, kernelSize: 1, useBias: false, name: `${name}_project` }).apply(y) as T;
   y = L.batchNormalization({ name: `${name}_project_bn` }).apply(y) as T;
@@ -110,18 +131,41 @@ export function bnUnet(size = 16, base = 8): tfl.LayersModel {
   const e2 = convBnBlock(p1, base * 2, 'enc2');
   const p2 = L.maxPooling2d({ poolSize: 2, name: 'enc2_pool' }).apply(e2) as T;
   const b = convBnBlock(p2, base * 4, 'bott');
-  const u2 = L.conv2dTranspose({ filters: base * 2, kernelSize: 2, strides: 2, padding: 'same', name: 'dec2_up' }).apply(b) as T;
-  const d2 = convBnBlock(L.concatenate({ name: 'dec2_cat' }).apply([u2, e2]) as T, base * 2, 'dec2');
-  const u1 = L.conv2dTranspose({ filters: base, kernelSize: 2, strides: 2, padding: 'same', name: 'dec1_up' }).apply(d2) as T;
+  const u2 = L.conv2dTranspose({
+    filters: base * 2,
+    kernelSize: 2,
+    strides: 2,
+    padding: 'same',
+    name: 'dec2_up',
+  }).apply(b) as T;
+  const d2 = convBnBlock(
+    L.concatenate({ name: 'dec2_cat' }).apply([u2, e2]) as T,
+    base * 2,
+    'dec2',
+  );
+  const u1 = L.conv2dTranspose({
+    filters: base,
+    kernelSize: 2,
+    strides: 2,
+    padding: 'same',
+    name: 'dec1_up',
+  }).apply(d2) as T;
   const d1 = convBnBlock(L.concatenate({ name: 'dec1_cat' }).apply([u1, e1]) as T, base, 'dec1');
   const out = L.conv2d({ filters: 1, kernelSize: 1, name: 'head' }).apply(d1) as T;
   return seeded(tfl.model({ inputs: input, outputs: out, name: 'bn_unet' }), 4);
 }
 
 function separableBlock(x: T, filters: number, name: string): T {
-  let y = L.separableConv2d({ filters, kernelSize: 3, padding: 'same', name: `${name}_sep1` }).apply(x) as T;
+  let y = L.separableConv2d({
+    filters,
+    kernelSize: 3,
+    padding: 'same',
+    name: `${name}_sep1`,
+  }).apply(x) as T;
   y = bnRelu(y, `${name}_1`);
-  y = L.separableConv2d({ filters, kernelSize: 3, padding: 'same', name: `${name}_sep2` }).apply(y) as T;
+  y = L.separableConv2d({ filters, kernelSize: 3, padding: 'same', name: `${name}_sep2` }).apply(
+    y,
+  ) as T;
   return bnRelu(y, `${name}_2`);
 }
 
@@ -134,7 +178,11 @@ export function separableUnet(size = 16, base = 8): tfl.LayersModel {
   const p2 = L.maxPooling2d({ poolSize: 2, name: 'enc2_pool' }).apply(e2) as T;
   const b = separableBlock(p2, base * 4, 'bott');
   const u2 = L.upSampling2d({ size: [2, 2], name: 'dec2_up' }).apply(b) as T;
-  const d2 = separableBlock(L.concatenate({ name: 'dec2_cat' }).apply([u2, e2]) as T, base * 2, 'dec2');
+  const d2 = separableBlock(
+    L.concatenate({ name: 'dec2_cat' }).apply([u2, e2]) as T,
+    base * 2,
+    'dec2',
+  );
   const u1 = L.upSampling2d({ size: [2, 2], name: 'dec1_up' }).apply(d2) as T;
   const d1 = separableBlock(L.concatenate({ name: 'dec1_cat' }).apply([u1, e1]) as T, base, 'dec1');
   const out = L.conv2d({ filters: 1, kernelSize: 1, name: 'head' }).apply(d1) as T;
