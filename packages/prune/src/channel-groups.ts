@@ -1,5 +1,5 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { type CallGraph, type LayerCall, readCallGraph } from './graph';
+import { type CallGraph, readCallGraph } from './graph';
 import type { Layer } from './sites';
 import type {
   ChannelAnalysis,
@@ -116,7 +116,7 @@ export function analyseGraph(graph: CallGraph): ChannelAnalysis {
   const members: Touch[] = [];
   const consumers: (Touch & { kind: GroupConsumer['kind'] })[] = [];
   const passThrough: Touch[] = [];
-  const depthwiseOutside: { layer: Layer; reason: string }[] = [];
+  const unsupportedMaps: { layer: Layer; reason: string }[] = [];
 
   const newSpace = (size: number, producer: GroupProducer | null): number => {
     spaces.push({
@@ -268,8 +268,6 @@ export function analyseGraph(graph: CallGraph): ChannelAnalysis {
         const axis = Array.isArray(config.axis) ? config.axis : [config.axis ?? -1];
         if (axis.some((a) => a === -1 || a === outputShape.length - 1))
           problem = 'is a softmax over the channels';
-      } else if (kind === 'PReLU') {
-        // alpha with shared channel axis is a single value per position: nothing to slice.
       }
       if (!first || call.inputs.length !== 1) {
         blockInputs(`feeds ${describeLayer(layer)} with ${call.inputs.length} inputs`);
@@ -279,7 +277,7 @@ export function analyseGraph(graph: CallGraph): ChannelAnalysis {
       if (problem) {
         block(first, `feeds ${describeLayer(layer)}, which ${problem}`);
         if (kind === 'DepthwiseConv2D') {
-          depthwiseOutside.push({ layer, reason: problem });
+          unsupportedMaps.push({ layer, reason: problem });
           fresh(`is made by ${describeLayer(layer)}, which ${problem}`, null);
         } else {
           setOutputs(first);
@@ -368,7 +366,7 @@ export function analyseGraph(graph: CallGraph): ChannelAnalysis {
     blockInputs(why);
     fresh(null, null);
     if (layer.weights.length > 0)
-      depthwiseOutside.push({ layer, reason: `is an unsupported layer ${kind}` });
+      unsupportedMaps.push({ layer, reason: `is an unsupported layer ${kind}` });
   }
 
   for (const key of graph.outputs) block(layouts.get(key), 'is a model output');
@@ -459,7 +457,7 @@ export function analyseGraph(graph: CallGraph): ChannelAnalysis {
     }
     groups.push(rest);
   }
-  for (const { layer, reason } of depthwiseOutside) {
+  for (const { layer, reason } of unsupportedMaps) {
     if (!skipped.some((s) => s.producer === layer.name)) {
       skipped.push({
         producer: layer.name,
@@ -483,5 +481,3 @@ export function groupByName(fn: string, analysis: ChannelAnalysis, name: string)
     `${fn}: no prunable channel group '${name}'; groups are ${analysis.groups.map((g) => `'${g.name}'`).join(', ') || 'none'}`,
   );
 }
-
-export type { LayerCall };

@@ -161,7 +161,6 @@ interface Sampler {
 
 function samplerOf(layer: Layer, repeat: number): Sampler {
   const kind = layer.getClassName();
-  const config = layer.getConfig();
   if (kind === 'Dense') {
     return {
       kernelArea: repeat,
@@ -228,7 +227,6 @@ function samplerOf(layer: Layer, repeat: number): Sampler {
   if (kind === 'SeparableConv2D') {
     const depthwise = Float32Array.from((layer.getWeights()[0] as tf.Tensor).dataSync());
     let scratch = new Float32Array(0);
-    void config;
     return {
       kernelArea: 1,
       outputSize: (h, w) => convOutputSize(g, h, w),
