@@ -5,7 +5,11 @@ import type { ChannelGroup, ChannelPlacement } from './types';
 
 type PyDict = { [key: string]: unknown };
 
-/** New weights of one consumer on its kept input channels (linear form, see {@link linearForm}). */
+/**
+ * New weights of one consumer on its kept input channels, in the linear form the pruner fits:
+ * kernel `kernelArea x keptInputs x channelsOut` (a Conv2DTranspose kernel with its input and output
+ * axes swapped, a SeparableConv2D pointwise kernel, a Dense kernel by rows).
+ */
 export interface ConsumerWeights {
   /** `kernelArea x keptInputs x channelsOut`. */
   kernel: Float32Array;
