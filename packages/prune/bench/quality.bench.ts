@@ -9,7 +9,11 @@
  *
  * Flags: --data DIR (images/ + masks/; THESIS_CFD_FOLDS fold 0 held out), --train 48 --test 8
  * (synthetic), --epochs 20 (student), --finetune 5, --crop 128, --prune-images 16,
- * --samples 40 (per image), --criteria lasso,l1,random, --seed 1.
+ * --samples 40 (per image), --criteria lasso,l1,random, --seed 1,
+ * --method thesis (pinned: plain least squares, ridge 1e-6, no held-out split, --samples per
+ * image) or defaults (pruneModel's own defaults: validated ridge, 20 % held out, samples sized
+ * to the unknowns; --samples ignored), --sites in-block (the five *_conv1 maps, the thesis) or
+ * all (every prunable channel group).
  */
 import { parseArgs } from 'node:util';
 import {
@@ -43,6 +47,8 @@ const { values: flags } = parseArgs({
     samples: { type: 'string', default: '40' },
     criteria: { type: 'string', default: 'lasso,l1,random' },
     seed: { type: 'string', default: '1' },
+    method: { type: 'string', default: 'thesis' },
+    sites: { type: 'string', default: 'in-block' },
   },
 });
 const epochs = Number(flags.epochs);
@@ -119,9 +125,17 @@ const trainSeconds = (performance.now() - began) / 1000;
 report(student, { model: 'student', criterion: null, finetuned: false }, began);
 
 // 2. Pruned at ratio 0.5 on the five in-block maps (the *_conv1 producers), before and after fine-tuning.
-const sites = findPrunableSites(student)
-  .sites.map((site) => site.producer)
-  .filter((name) => name.endsWith('_conv1'));
+const sites =
+  flags.sites === 'all'
+    ? undefined
+    : findPrunableSites(student)
+        .sites.map((site) => site.producer)
+        .filter((name) => name.endsWith('_conv1'));
+const method =
+  flags.method === 'defaults'
+    ? {}
+    : { samplesPerImage: Number(flags.samples), ridge: 1e-6, holdout: 0 };
+log(`method ${flags.method}, sites ${flags.sites}`);
 const images: tf.Tensor4D[] = [];
 for (let i = 0; i < Math.min(Number(flags['prune-images']), train.size); i++)
   images.push(centreCrop(await train.get(i), crop));
@@ -132,13 +146,15 @@ for (const criterion of criteria) {
     images,
     ratio: 0.5,
     criterion,
-    sites,
-    samplesPerImage: Number(flags.samples),
+    ...(sites ? { sites } : {}),
+    ...method,
     seed,
   });
+  const held = (v: number | null) => (v === null ? '-' : v.toFixed(3));
   log(
-    `${criterion}: ${result.report.sites.map((s) => `${s.producer} ${s.errorPruned.toFixed(3)}->${s.errorAfter.toFixed(3)}`).join(', ')}`,
+    `${criterion}: ${result.report.sites.map((s) => `${s.producer} ${s.errorPruned.toFixed(3)}->${s.errorAfter.toFixed(3)} (held out ${held(s.heldOutErrorPruned)}->${held(s.heldOutErrorAfter)})`).join(', ')}`,
   );
+  for (const warning of result.report.warnings) log(warning);
   report(result.model, { model: 'pruned', criterion, finetuned: false }, began);
   await fit(result.model, finetuneEpochs, 3e-4);
   report(result.model, { model: 'pruned', criterion, finetuned: true }, began);

@@ -5,8 +5,12 @@ export {
   type GramPath,
   gramCost,
 } from './channel-contributions';
+export { findChannelGroups } from './channel-groups';
+export { flattenModel } from './flatten-model';
+export { type ConsumerWeights, pruneGroup } from './group-surgery';
 export { type LassoSolution, lassoKktViolation, type SolveLassoOptions, solveLasso } from './lasso';
 export {
+  type ConsumerReport,
   type PruneModelOptions,
   type PruneProgress,
   type PruneReport,
@@ -35,9 +39,21 @@ export {
 export { findPrunableSites } from './sites';
 export { type RemoveChannelsOptions, removeChannels } from './surgery';
 export type {
+  ChannelAnalysis,
   ChannelCriterion,
+  ChannelGroup,
+  ChannelPlacement,
   FeatureSamples,
+  GroupConsumer,
+  GroupMember,
+  GroupProducer,
   PrunableSite,
   SiteAnalysis,
   SkippedMap,
 } from './types';
+export {
+  type ReconstructValidatedOptions,
+  RIDGE_GRID,
+  reconstructValidated,
+  type ValidatedReconstruction,
+} from './validated-refit';

@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { createRandom } from './random';
 import { findPrunableSites, type Layer, siteByProducer } from './sites';
 import type { FeatureSamples, PrunableSite } from './types';
-import { checkInteger, fail } from './validate';
+import { checkInteger, describe, fail } from './validate';
 
 /** Images to sample with: one NHWC batch of normalised inputs, or several batches. */
 export type SamplingImages = tf.Tensor4D | tf.Tensor4D[];
@@ -121,7 +121,7 @@ export function checkSamplingOptions(
     const field = Array.isArray(images) ? `images[${i}]` : 'images';
     if (!(batch instanceof tf.Tensor) || batch.rank !== 4) {
       throw new RangeError(
-        `${fn}: ${field} must be a rank-4 tf.Tensor (NHWC batch of normalised images), got ${batch instanceof tf.Tensor ? `rank ${batch.rank}` : String(batch)}`,
+        `${fn}: ${field} must be a rank-4 tf.Tensor (NHWC batch of normalised images), got ${batch instanceof tf.Tensor ? `rank ${batch.rank}` : describe(batch)}`,
       );
     }
     if (batch.isDisposed) fail(fn, field, 'a live tensor', 'a disposed tensor');

@@ -145,13 +145,38 @@ function selectByLasso(options: SelectChannelsOptions, C: number, keep: number):
     center: options.center ?? false,
     path: options.path ?? 'auto',
   });
-  const { gram, correlation } = problem;
+  return selectFromGram(problem.gram, problem.correlation, C, keep, maxFits, problem.path);
+}
 
+/**
+ * The LASSO selection of {@link selectChannels} on a C x C contribution Gram and correlations
+ * already built (for a channel group: the sums over all its consumers).
+ */
+export function selectFromGram(
+  gram: Float64Array,
+  correlation: Float64Array,
+  C: number,
+  keep: number,
+  maxFits: number,
+  gramPath: GramPath | null,
+): ChannelSelection {
   // Normalise every Z_i to unit RMS; channels with no contribution at all are set aside.
   let maxDiag = 0;
   for (let i = 0; i < C; i++) maxDiag = Math.max(maxDiag, gram[i * C + i] as number);
   const live: number[] = [];
-  for (let i = 0; i < C; i++) if ((gram[i * C + i] as number) > maxDiag * 1e-12) live.push(i);
+  for (let i = 0; i < C; i++) {
+    const d = gram[i * C + i] as number;
+    if (!(d > maxDiag * 1e-12)) continue;
+    // A contribution parallel to an earlier live one (a duplicated channel) adds nothing the
+    // LASSO cannot express with that channel's beta; keeping both only makes the fit degenerate
+    // (issue 16: a planted duplicate pair was kept while a needed channel went). Set it aside
+    // like a dead channel.
+    const parallel = live.some((j) => {
+      const cross = gram[i * C + j] as number;
+      return cross * cross >= d * (gram[j * C + j] as number) * (1 - 1e-9);
+    });
+    if (!parallel) live.push(i);
+  }
   const m = live.length;
   const scale = live.map((i) => Math.sqrt(gram[i * C + i] as number));
   const g = new Float64Array(m * m);
@@ -188,7 +213,7 @@ function selectByLasso(options: SelectChannelsOptions, C: number, keep: number):
       beta: full,
       fits,
       exact,
-      gramPath: problem.path,
+      gramPath,
     };
   };
   // Tie-break by |correlation| (normalised), then by index.

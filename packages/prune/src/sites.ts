@@ -26,6 +26,9 @@ const CHANNEL_WISE = new Set([
 
 const FN = 'findPrunableSites';
 
+/** Activations over the channel axis: a map they read cannot lose channels. */
+const SOFTMAX = new Set(['softmax', 'logSoftmax', 'log_softmax']);
+
 /**
  * Finds every prunable feature map of a tfjs-layers model (Sequential or functional): a map
  * produced by a Conv2D, optionally through channel-wise layers (BatchNormalization, activations,
@@ -60,6 +63,10 @@ export function findPrunableSites(model: LayersModel): SiteAnalysis {
     }
     if (layer.getConfig().dataFormat === 'channelsFirst') {
       skip("uses dataFormat 'channelsFirst'");
+      continue;
+    }
+    if (SOFTMAX.has(String(layer.getConfig().activation))) {
+      skip(`applies ${String(layer.getConfig().activation)} over its channels`);
       continue;
     }
     const passThrough: string[] = [];
@@ -120,6 +127,10 @@ export function findPrunableSites(model: LayersModel): SiteAnalysis {
 function channelWiseProblem(layer: Layer): string | true | null {
   const kind = layer.getClassName();
   if (!CHANNEL_WISE.has(kind)) return true;
+  if (kind === 'Activation' && SOFTMAX.has(String(layer.getConfig().activation))) {
+    // Softmax normalises over the channels: removing one changes every other (issue 16).
+    return `applies ${String(layer.getConfig().activation)} over the channels`;
+  }
   if (kind === 'BatchNormalization') {
     const axis = layer.getConfig().axis;
     if (axis !== -1 && axis !== 3) return `normalises axis ${String(axis)}, not the channels`;

@@ -57,3 +57,68 @@ export interface SiteAnalysis {
   /** Conv2D output maps that are left whole, with the reason. */
   skipped: SkippedMap[];
 }
+
+/** A layer whose filters (or units) make the channels of a {@link ChannelGroup}. */
+export interface GroupProducer {
+  /** Layer name. */
+  layer: string;
+  /** Layer class: the output axis that loses entries depends on it. */
+  kind: 'Conv2D' | 'Dense' | 'Conv2DTranspose' | 'SeparableConv2D';
+}
+
+/** Where a group's channels sit inside the channel axis a layer sees (after concatenations). */
+export interface ChannelPlacement {
+  /** Layer name. */
+  layer: string;
+  /** Index of the group's first channel in the layer's input channels. */
+  offset: number;
+  /** All input channels of the layer (the group's and others', e.g. after Concatenate). */
+  width: number;
+  /** How often the channel axis repeats in the input features (H*W after Flatten, else 1). */
+  repeat: number;
+}
+
+/** A per-channel layer with weights inside a group (its per-channel entries are sliced with it). */
+export interface GroupMember extends ChannelPlacement {
+  /** Layer class. */
+  kind: 'BatchNormalization' | 'PReLU' | 'DepthwiseConv2D';
+}
+
+/** A layer with weights that reads a group's channels: it loses input slices and is refitted. */
+export interface GroupConsumer extends ChannelPlacement {
+  /** Layer class. */
+  kind: 'Conv2D' | 'Dense' | 'Conv2DTranspose' | 'SeparableConv2D';
+}
+
+/**
+ * Feature-map channels that must be removed together: channel i of every producer, the i-th
+ * entries of the members, and the matching input slices of every consumer (found by
+ * {@link findChannelGroups}). A plain site (conv -> conv) is a group with one producer and one
+ * consumer; a residual stage (every map joined by Add) is one group with many of each.
+ */
+export interface ChannelGroup {
+  /** The group's name: its first producer in graph order. */
+  name: string;
+  /** Channels of the group. */
+  channels: number;
+  /** Layers whose output filters / units are the group's channels. */
+  producers: GroupProducer[];
+  /** Per-channel layers with weights (BatchNormalization, PReLU, DepthwiseConv2D). */
+  members: GroupMember[];
+  /** Per-channel layers without weights the channels pass through (activations, pooling, ...). */
+  passThrough: string[];
+  /** Layers with weights that read the channels (Conv2D, SeparableConv2D, Conv2DTranspose, Dense). */
+  consumers: GroupConsumer[];
+}
+
+/** Result of {@link findChannelGroups}. */
+export interface ChannelAnalysis {
+  /** Prunable groups, ordered by their first producer in graph order. */
+  groups: ChannelGroup[];
+  /**
+   * Maps left whole: every producer (and DepthwiseConv2D) of a group that cannot be pruned, with
+   * the reason (e.g. `is a model output`, `feeds Activation 'probs', which applies softmax over
+   * the channels`), and layers the analysis does not support.
+   */
+  skipped: SkippedMap[];
+}

@@ -51,24 +51,26 @@ describe('pruneModel input checks', () => {
     fixed.dispose();
   });
 
-  it('warns about 0-255 images, a non-map output and no prunable site; none for good input', async () => {
+  it('warns about 0-255 images, a non-map output and nothing pruned; only that for good input at ratio 0', async () => {
     const normalised = randomImages(2, 8, 8, 4);
     const good = await pruneModel(unet, { images: normalised, ratio: 0 });
-    expect(good.report.warnings).toEqual([]);
+    expect(good.report.warnings).toEqual([
+      'pruneModel: nothing was pruned: every chosen group keeps all its channels at this ratio; the model comes back unchanged',
+    ]);
     good.model.dispose();
 
     const raw = tf.tidy(() => tf.mul(tf.add(normalised, 1), 127.5)) as tf.Tensor4D;
     const unnormalised = await pruneModel(unet, { images: raw, ratio: 0 });
-    expect(unnormalised.report.warnings).toHaveLength(1);
+    expect(unnormalised.report.warnings).toHaveLength(2);
     expect(unnormalised.report.warnings[0]).toMatch(
       /^pruneModel: the images range over \[[\d.]+, [\d.]+\], outside \[-1\.5, 1\.5\]: the model expects pixels normalised as \(x - 127\.5\) \/ 127\.5/,
     );
     unnormalised.model.dispose();
 
-    // A classifier: conv -> pool -> flatten -> dense. Its one conv map feeds a pooling layer.
+    // A classifier: conv -> reshape -> dense. Its one conv map feeds a Reshape (channels mixed).
     const input = tfl.input({ shape: [8, 8, 3] });
     let x = tfl.layers.conv2d({ filters: 2, kernelSize: 3, name: 'c1' }).apply(input);
-    x = tfl.layers.maxPooling2d({ poolSize: 2 }).apply(x);
+    x = tfl.layers.reshape({ targetShape: [36, 2], name: 'r1' }).apply(x);
     x = tfl.layers.flatten().apply(x);
     const classifier = tfl.model({
       inputs: input,
@@ -79,7 +81,7 @@ describe('pruneModel input checks', () => {
     expect(result.report.warnings).toEqual([
       'pruneModel: the model output is [null, 3], not one per-pixel map [batch, height, width, channels]; pruneModel is meant for segmentation networks',
       expect.stringMatching(
-        /^pruneModel: the model has no prunable site .*, so nothing is pruned; e\.g\. c1 /,
+        /^pruneModel: nothing was pruned: the model has no prunable channel group \('c1' feeds Reshape 'r1', which rearranges the channels; '.*' is a model output\); the model comes back unchanged$/,
       ),
     ]);
     result.model.dispose();

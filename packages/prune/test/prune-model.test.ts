@@ -77,18 +77,24 @@ describe('pruneModel', () => {
       const model = sequentialCnn(3);
       const images = randomImages(4, 12, 12, 14);
       const start = tf.memory().numTensors;
-      const { model: pruned, report } = await pruneModel(model, { images, criterion });
+      const { model: pruned, report } = await pruneModel(model, {
+        images,
+        criterion,
+        samplesPerImage: 10,
+      });
       expect(pruned.getLayer('s_conv1').getConfig().filters).toBe(4);
       expect(pruned.getLayer('s_conv2').getConfig().filters).toBe(3);
+      // s_conv3 -> pool -> flatten -> dense is a group now (Flatten maps channels to features).
+      expect(pruned.getLayer('s_conv3').getConfig().filters).toBe(2);
       expect(report.criterion).toBe(criterion);
       expect(report.samples).toBe(40);
-      expect(report.skipped.map((s) => s.producer)).toEqual(['s_conv3']);
+      expect(report.skipped.map((s) => s.producer)).toEqual(['s_dense']);
       for (const site of report.sites) {
         expect(site.kept).toHaveLength(site.channelsAfter);
         expect(site.errorAfter).toBeLessThanOrEqual(site.errorPruned + 1e-6);
       }
-      // Weights only: conv1 3*3*3*4, conv2 3*3*4*3, conv3 3*3*3*4, dense (5*5*4)*2.
-      expect(report.after.weights).toBe(108 + 108 + 108 + 200);
+      // Weights only: conv1 3*3*3*4, conv2 3*3*4*3, conv3 3*3*3*2, dense (5*5*2)*2.
+      expect(report.after.weights).toBe(108 + 108 + 54 + 100);
       expect(report.before.weights).toBe(216 + 432 + 216 + 200);
       const output = tf.tidy(() => (pruned.predict(images) as tf.Tensor).shape);
       expect(output).toEqual([4, 2]);
@@ -109,14 +115,19 @@ describe('pruneModel', () => {
       onProgress: (p) => progress.push(p),
     });
     expect(progress.map((p) => `${p.done}/${p.total} ${p.site.producer}`)).toEqual([
-      '1/4 e1_conv1',
-      '2/4 b_conv1',
-      '3/4 d1_conv1',
-      '4/4 d1_conv2',
+      '1/7 e1_conv1',
+      '2/7 e1_conv2',
+      '3/7 b_conv1',
+      '4/7 b_conv2',
+      '5/7 d1_up',
+      '6/7 d1_conv1',
+      '7/7 d1_conv2',
     ]);
-    expect(report.sites.map((s) => s.channelsAfter)).toEqual([4, 4, 4, 4]);
+    expect(report.sites.map((s) => s.channelsAfter)).toEqual([4, 4, 4, 8, 4, 4, 4]);
     expect(pruned.getLayer('b_conv1_bn').getWeights()[0]?.shape).toEqual([4]);
     expect(findPrunableSites(pruned).sites.map((s) => s.channels)).toEqual([4, 4, 4, 4]);
+    // e1_conv2 feeds the pooling and the concatenation: d1_conv1 reads 4 + 4 channels.
+    expect(pruned.getLayer('d1_conv1').getWeights()[0]?.shape).toEqual([3, 3, 8, 4]);
     pruned.dispose();
     images.dispose();
     model.dispose();
@@ -128,11 +139,11 @@ describe('pruneModel', () => {
     await expect(pruneModel(model, { images, ratio: 1 })).rejects.toThrow(
       'pruneModel: ratio must be a number in [0, 1), got 1',
     );
-    await expect(pruneModel(model, { images, sites: ['e1_conv2'] })).rejects.toThrow(
-      /pruneModel: 'e1_conv2' is not prunable: its map feeds 2 layers/,
+    await expect(pruneModel(model, { images, sites: ['head'] })).rejects.toThrow(
+      "pruneModel: 'head' is not prunable: its map is a model output",
     );
     await expect(pruneModel(model, { images, sites: ['nope'] })).rejects.toThrow(
-      "pruneModel: no prunable site 'nope'; prunable sites are 'e1_conv1', 'b_conv1', 'd1_conv1', 'd1_conv2'",
+      "pruneModel: no prunable channel group 'nope'; groups are 'e1_conv1', 'e1_conv2', 'b_conv1', 'b_conv2', 'd1_up', 'd1_conv1', 'd1_conv2'",
     );
     images.dispose();
     model.dispose();

@@ -45,6 +45,11 @@ export async function pruneStudent(context: StageContext): Promise<Record<string
       criterion: config.prune.criterion,
       sites,
       samplesPerImage: config.prune.samplesPerImage,
+      // Pinned to the thesis's plain least squares on every sampled row (pruneModel's behaviour
+      // before issue 16): the CFD study runs with it; adopting the validated ridge and the
+      // held-out split (pruneModel's defaults now) is a separate decision.
+      ridge: 1e-6,
+      holdout: 0,
       crackFraction: config.prune.crackFraction,
       seed: config.training.seed,
       onProgress: ({ done }) => progress.update(done),
