@@ -43,7 +43,11 @@ describe('sparseCategoricalCrossEntropy', () => {
           tf.tensor(labels, shape),
           tf.tensor(logits, logitShape),
         );
-        expectClose(value.dataSync(), [sparseCrossEntropy64(labels, logits, 3, classWeights)], 1e-6);
+        expectClose(
+          value.dataSync(),
+          [sparseCrossEntropy64(labels, logits, 3, classWeights)],
+          1e-6,
+        );
         value.dispose();
       }
     }

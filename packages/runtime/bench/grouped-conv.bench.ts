@@ -62,8 +62,7 @@ for (const backend of values.backends.split(',')) {
       layer.apply(tf.zeros([1, 2, 2, cin])); // build
       return layer;
     });
-    const forward = (layer: GroupedConv2D) => () =>
-      tf.tidy(() => layer.apply(x) as tf.Tensor);
+    const forward = (layer: GroupedConv2D) => () => tf.tidy(() => layer.apply(x) as tf.Tensor);
     const train = (layer: GroupedConv2D) => () =>
       tf.tidy(() => {
         const { value, grads } = tf.variableGrads(() =>
