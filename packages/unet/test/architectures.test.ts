@@ -487,3 +487,31 @@ describe('modelCost equals the closed form of every encoder', () => {
     expect(total.macs).toBe(encoderMacs + dec2 * 96 + dec1 * 384);
   });
 });
+
+describe('the earlier models are unchanged', () => {
+  it('a standard or separable U-Net records no architecture field in its metadata (same model.json)', () => {
+    for (const block of ['standard', 'separable'] as const) {
+      const model = createUnet({ depth: 1, baseFilters: 2, block, seed: 1 });
+      const stored = (model.getUserDefinedMetadata() as Record<string, Record<string, unknown>>)
+        .crackUnet!;
+      expect(Object.keys(stored).sort()).toEqual(
+        [
+          'batchNorm',
+          'baseFilters',
+          'block',
+          'depth',
+          'dropout',
+          'headKernel',
+          'inputChannels',
+          'inputSize',
+          'name',
+          'seed',
+          'upsampling',
+        ].sort(),
+      );
+      // Read back, the defaults of the new fields are filled in.
+      expect(readUnetConfig(model)).toMatchObject({ encoder: 'unet', classes: 1 });
+      model.dispose();
+    }
+  });
+});
