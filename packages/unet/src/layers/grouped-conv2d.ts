@@ -8,11 +8,18 @@
  * the results ('split'); or scatter the grouped kernel into a block-diagonal full kernel (zeros
  * off the diagonal blocks) and run one ordinary convolution ('block-diagonal'). The second does
  * `groups` times the multiply-adds but one kernel launch instead of `groups` convolutions plus a
- * split and a concat. The default is 'block-diagonal': in bench/grouped-conv.bench.ts (same run,
- * forward + backward of the ShuffleNet 1x1 group convs this package builds, groups 2-4, 8-64
- * channels) it was faster on wasm and on cpu, because at these widths a 1x1 convolution is
- * memory-bound, so the extra zero multiply-adds cost less than the extra passes over the feature
- * map that the split, the per-group outputs and the concat make. The cost convention
+ * split and a concat. The default is 'block-diagonal', measured with
+ * packages/runtime/bench/grouped-conv.bench.ts (both implementations interleaved in one run, the
+ * ShuffleNet 1x1 group convs of the study: 2-64 channels, groups 2 and 4, 40x60 to 320x480; AMD
+ * EPYC, 2 cores shared with other work, 1-minute load 9.5-16; raw JSON lines in
+ * packages/runtime/bench/results/grouped-conv-2026-11-29.txt). On wasm, the backend this project
+ * trains and runs on, it was faster in 17 of 18 medians (forward and training step), e.g. 16 -> 4
+ * channels, groups 2, 160x240: forward 1.4 vs 9.0 ms, training step 15.8 vs 22.8 ms; the one
+ * exception was a 40x60 forward pass (1.2 vs 0.7 ms). On cpu the forward pass was 4-70x faster,
+ * the training step mixed. Why: at these widths a 1x1 convolution is memory-bound, so the
+ * wasted zero multiply-adds cost less than the extra passes over the feature map (the split
+ * copies, the per-group outputs, the concat, and their gradients) and the per-op overhead of
+ * `groups` small convolutions. The cost convention
  * (`@crack/metrics/cost`) still counts the grouped kernel only: the block-diagonal zeros are an
  * implementation detail, not part of the model.
  *
