@@ -52,10 +52,15 @@ export const STUDY_FAMILIES: readonly Family[] = [
 
 /** One sized student. */
 export interface Candidate {
+  /** The family's name. */
   family: string;
+  /** The budget's name. */
   budget: string;
+  /** The full config, `baseFilters` included. */
   config: UnetConfig;
+  /** Parameters (with biases and batch norm): `model.countParams()`. */
   params: number;
+  /** Multiply-adds at the budget's input size. */
   macs: number;
 }
 

@@ -90,7 +90,7 @@ export function paretoFront(points: readonly PlotPoint[]): number[] {
   return front;
 }
 
-/** Draws the plot and returns the PNG bytes. */
+/** Draws the plot (default 640x420, a title on top) and returns the PNG bytes. */
 export function paretoPng(
   points: readonly PlotPoint[],
   options: { width?: number; height?: number; title?: string } = {},

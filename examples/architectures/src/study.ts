@@ -43,18 +43,27 @@ export type StudyData =
 
 /** Options of {@link runStudy}; see {@link STUDY_DEFAULTS} for the study's values. */
 export interface StudyOptions {
+  /** The images. */
   data: StudyData;
   /** Fold indices to run: CFD has the thesis's 6 folds; synthetic data has 2. */
   folds: number[];
+  /** Student families. Default {@link STUDY_FAMILIES}. */
   families?: readonly Family[];
+  /** Budgets. Default {@link STUDY_BUDGETS}. */
   budgets?: readonly Budget[];
+  /** Training epochs per student and fold. */
   epochs: number;
+  /** Adam's learning rate (the schedule's start). */
   learningRate: number;
+  /** Constant, or cosine decay to 0 over all steps. */
   schedule: 'constant' | 'cosine';
+  /** Images per step. */
   batchSize: number;
   /** Square crop side, 0 for whole images. */
   crop: number;
+  /** Random flips, rotations and photometric changes (@crack/data). */
   augment: boolean;
+  /** Seed of the data order and (mixed with the fold) of the weights. */
   seed: number;
   /** Size at which params and MACs are budgeted and latency is measured (480x320 in the study). */
   costSize: { height: number; width: number };
@@ -62,6 +71,7 @@ export interface StudyOptions {
   latencyRuns: number;
   /** Output folder. */
   out: string;
+  /** Progress lines. */
   log?: (line: string) => void;
 }
 
@@ -83,8 +93,9 @@ export const STUDY_DEFAULTS: Omit<StudyOptions, 'data' | 'out'> = {
 export interface StudyRow extends Candidate {
   /** Micro-averaged scores per fold at threshold 0.5: strict and 2 px. */
   folds: Array<{ fold: number; strict: Scores; tolerant: Scores; seconds: number }>;
-  /** Mean over folds of the strict and 2-px F1. */
+  /** Mean over folds of the strict F1. */
   f1: number;
+  /** Mean over folds of the 2-px F1. */
   f1Tolerant: number;
   /** Median wasm latency of one forward pass at costSize, ms. */
   latencyMs: number;
@@ -94,6 +105,7 @@ export interface StudyRow extends Candidate {
 
 /** What {@link runStudy} returns (also written to results.json). */
 export interface StudyResult {
+  /** The options the study ran with. */
   options: Omit<StudyOptions, 'log' | 'families' | 'budgets'> & {
     families: readonly Family[];
     budgets: readonly Budget[];
@@ -101,7 +113,9 @@ export interface StudyResult {
   rows: StudyRow[];
   /** Families that do not fit a budget at any width. */
   unfit: Array<{ family: string; budget: string }>;
+  /** The tf backend used (wasm in the study). */
   backend: string;
+  /** Files written. */
   files: string[];
 }
 

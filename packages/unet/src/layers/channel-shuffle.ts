@@ -23,8 +23,10 @@ const CLASS_NAME = 'ChannelShuffle';
 export class ChannelShuffle extends layers.Layer {
   /** Class name used in saved models. */
   static className = CLASS_NAME;
+  /** Number of groups. */
   readonly groups: number;
 
+  /** @throws Error if groups is not an integer >= 1. */
   constructor(args: ChannelShuffleArgs) {
     super({ name: args.name });
     if (!Number.isInteger(args.groups) || args.groups < 1) {
@@ -33,6 +35,7 @@ export class ChannelShuffle extends layers.Layer {
     this.groups = args.groups;
   }
 
+  /** Checks that the input is NHWC with channels a multiple of groups. */
   override build(inputShape: Array<number | null> | Array<Array<number | null>>): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Array<
       number | null
@@ -46,6 +49,7 @@ export class ChannelShuffle extends layers.Layer {
     this.built = true;
   }
 
+  /** The input shape (a shuffle keeps it). */
   override computeOutputShape(
     inputShape: Array<number | null> | Array<Array<number | null>>,
   ): Array<number | null> {
@@ -54,6 +58,7 @@ export class ChannelShuffle extends layers.Layer {
     ];
   }
 
+  /** Reshape to [.., groups, C/groups], swap the two axes, reshape back. */
   override call(inputs: Tensor | Tensor[]): Tensor {
     return tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as Tensor;
@@ -64,6 +69,7 @@ export class ChannelShuffle extends layers.Layer {
     });
   }
 
+  /** The serialisable config (saved in model.json). */
   override getConfig(): serialization.ConfigDict {
     return { ...super.getConfig(), groups: this.groups };
   }

@@ -87,16 +87,23 @@ function toInitializer(value: GroupedConv2DArgs['kernelInitializer']): Initializ
 export class GroupedConv2D extends layers.Layer {
   /** Class name used in saved models. */
   static className = CLASS_NAME;
+  /** Output channels. */
   readonly filters: number;
+  /** Square kernel side. */
   readonly kernelSize: 1 | 3;
+  /** Number of groups. */
   readonly groups: number;
+  /** Whether a bias is added. */
   readonly useBias: boolean;
+  /** Activation after the bias. */
   readonly activation: 'linear' | 'relu' | 'relu6';
+  /** How the convolution is computed (same result either way). */
   readonly implementation: GroupedConvImplementation;
   private readonly kernelInitializer: Initializer;
   private kernel: LayerVariable | null = null;
   private bias: LayerVariable | null = null;
 
+  /** @throws Error naming the bad argument (groups, filters, kernelSize, activation). */
   constructor(args: GroupedConv2DArgs) {
     super({ name: args.name, trainable: args.trainable ?? true });
     const { filters, kernelSize, groups } = args;
@@ -130,6 +137,7 @@ export class GroupedConv2D extends layers.Layer {
     this.kernelInitializer = toInitializer(args.kernelInitializer);
   }
 
+  /** Creates the kernel [k, k, Cin/groups, filters] and the bias; checks Cin against groups. */
   override build(inputShape: Array<number | null> | Array<Array<number | null>>): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Array<
       number | null
@@ -153,6 +161,7 @@ export class GroupedConv2D extends layers.Layer {
     this.built = true;
   }
 
+  /** The input shape with `filters` channels (stride 1, 'same'). */
   override computeOutputShape(
     inputShape: Array<number | null> | Array<Array<number | null>>,
   ): Array<number | null> {
@@ -162,6 +171,7 @@ export class GroupedConv2D extends layers.Layer {
     return [...shape.slice(0, -1), this.filters];
   }
 
+  /** Runs the grouped convolution, bias and activation. */
   override call(inputs: Tensor | Tensor[]): Tensor {
     return tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as Tensor4D;
@@ -179,6 +189,7 @@ export class GroupedConv2D extends layers.Layer {
     });
   }
 
+  /** The serialisable config (saved in model.json). */
   override getConfig(): serialization.ConfigDict {
     return {
       ...super.getConfig(),
