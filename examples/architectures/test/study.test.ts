@@ -104,5 +104,5 @@ describe('runStudy on a tiny synthetic smoke setting', () => {
     expect(saved.rows).toHaveLength(2);
     const plot = decodeImage(readFileSync(path.join(out, 'pareto-tiny.png')), { channels: 3 });
     expect([plot.width, plot.height]).toEqual([640, 420]);
-  }, 120_000);
+  }, 600_000);
 });

@@ -131,7 +131,7 @@ describe('gradient parity: every weight of every block and encoder, wasm vs cpu'
         for (let k = 0; k < g.length; k += 1) worst = Math.max(worst, Math.abs(w[k]! - g[k]!));
         expect(worst / scale).toBeLessThan(1e-4);
       });
-    });
+    }, 600_000);
   }
 });
 
