@@ -90,7 +90,9 @@ describe('GroupedConv2D', () => {
     const [a, ...ga] = run(split) as [number, ...number[][]];
     const [b, ...gb] = run(diagonal) as [number, ...number[][]];
     expect(b).toBeCloseTo(a, 4);
-    ga.forEach((g, i) => g.forEach((v, k) => expect(gb[i]![k]).toBeCloseTo(v, 4)));
+    for (const [i, g] of ga.entries()) {
+      for (const [k, v] of g.entries()) expect(gb[i]![k]).toBeCloseTo(v, 4);
+    }
     split.dispose();
     diagonal.dispose();
     x.dispose();
