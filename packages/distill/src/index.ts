@@ -18,6 +18,11 @@ export type { UnpackedTargets } from './packed-targets';
 export { PACKED_TARGET_CHANNELS, packTargets, unpackTargets } from './packed-targets';
 export type { SigmoidDistillationOptions } from './sigmoid-distillation';
 export { sigmoidDistillation, sigmoidDistillationLoss } from './sigmoid-distillation';
+export type { SparseCategoricalCrossEntropyOptions } from './sparse-categorical-cross-entropy';
+export {
+  sparseCategoricalCrossEntropy,
+  sparseCategoricalCrossEntropyLoss,
+} from './sparse-categorical-cross-entropy';
 export type { WeightedSigmoidCrossEntropyOptions } from './weighted-sigmoid-cross-entropy';
 export {
   weightedSigmoidCrossEntropy,

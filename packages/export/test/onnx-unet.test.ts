@@ -90,3 +90,50 @@ describe('exportOnnx on the thesis models', () => {
     // 31 M weights: about 6 s alone, 40 s beside the rest of the suite on 2 busy cores.
   }, 300_000);
 });
+
+describe('exportOnnx on the lightweight blocks and backbone encoders (issue 19)', () => {
+  const cases: Array<[string, UnetConfig, number]> = [
+    ['inverted residual + batch norm', { block: 'inverted-residual', batchNorm: true }, 1],
+    ['fire', { block: 'fire' }, 1],
+    [
+      'shuffle + batch norm (group conv, channel shuffle)',
+      { block: 'shuffle', batchNorm: true },
+      1,
+    ],
+    ['shuffle, groups 4', { block: 'shuffle', groups: 4 }, 1],
+    ['xception', { block: 'xception', batchNorm: true }, 1],
+    [
+      'resnet bottleneck encoder, 3 classes',
+      { encoder: 'resnet', resnetBlock: 'bottleneck', classes: 3 },
+      3,
+    ],
+    ['mobilenetv2 encoder', { encoder: 'mobilenetv2' }, 1],
+  ];
+  for (const [label, config, classes] of cases) {
+    it(`${label}: equals tfjs within 1e-4`, async () => {
+      const model = createUnet({ depth: 2, baseFilters: 8, seed: 13, ...config });
+      randomizeBatchNorms(model, 5);
+      const before = tf.memory().numTensors;
+      const result = await roundTrip(model, [1, 16, 24, 3]);
+      console.log(`${label}: max abs diff ${result.diff} (|max| ${result.range.toFixed(2)})`);
+      expect(result.diff).toBeLessThanOrEqual(TOLERANCE);
+      expect(result.outputShape).toEqual([1, classes, 16, 24]);
+      expect(tf.memory().numTensors).toBe(before);
+      model.dispose();
+    });
+  }
+
+  it('refuses a layer it does not know, naming it', async () => {
+    const { layers, model: functional, input } = await import('@tensorflow/tfjs-layers');
+    const x = input({ shape: [8, 8, 3] });
+    const y = layers
+      .gaussianNoise({ stddev: 1, name: 'noise' })
+      .apply(layers.conv2d({ filters: 2, kernelSize: 1, name: 'c' }).apply(x));
+    const flat = layers.flatten({ name: 'flat' }).apply(y);
+    const model = functional({ inputs: x, outputs: flat as never });
+    expect(() => exportOnnx(model)).toThrow(
+      /^exportOnnx: layer 'flat' \(Flatten\) is not supported/,
+    );
+    model.dispose();
+  });
+});

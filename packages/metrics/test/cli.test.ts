@@ -346,3 +346,82 @@ describe('crack-metrics', () => {
     expect((failed as { code: number }).code).toBe(2);
   });
 });
+
+// Multi-class maps (issue 19): 3 classes, gray values are class ids. Image m: truth row-major
+// 0 0 1 1 2 2 | ... ; prediction 0 1 1 1 2 0, repeated on every row (W = 6 here, H = 2).
+const classSize = { width: 6, height: 2 };
+png(path.join(work, 'gt-classes/m.png'), (x) => [0, 0, 1, 1, 2, 2][x]!, 1, classSize);
+png(path.join(work, 'pred-classes/m.png'), (x) => [0, 1, 1, 1, 2, 0][x]!, 1, classSize);
+png(path.join(work, 'pred-classes-bad/m.png'), () => 7, 1, classSize);
+
+describe('crack-metrics --classes', () => {
+  it('prints per-class IoU and mean IoU (JSON): the hand-computed 3-class example', async () => {
+    const { code, stdout } = await cli(
+      '--pred',
+      dir('pred-classes'),
+      '--gt',
+      dir('gt-classes'),
+      '--classes',
+      '3',
+      '--json',
+    );
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    // Per row: class 0 TP 1 / union 3, class 1 TP 2 / 3, class 2 TP 1 / 2; two rows double both.
+    expect(report.intersection).toEqual([2, 4, 2]);
+    expect(report.union).toEqual([6, 6, 4]);
+    expect(report.perClassIoU[0]).toBeCloseTo(1 / 3, 12);
+    expect(report.perClassIoU[1]).toBeCloseTo(2 / 3, 12);
+    expect(report.perClassIoU[2]).toBe(0.5);
+    expect(report.meanIoU).toBeCloseTo(0.5, 12);
+    expect(report).toMatchObject({ images: 1, classes: 3, missing: [], bad: [] });
+  });
+
+  it('prints a table, and reads crack masks as 2 classes', async () => {
+    const table = await cli(
+      '--pred',
+      dir('pred-classes'),
+      '--gt',
+      dir('gt-classes'),
+      '--classes',
+      '3',
+    );
+    expect(table.stdout).toContain('1 image(s), 3 classes');
+    expect(table.stdout).toMatch(/mean IoU\s+0\.5000/);
+    expect(table.stdout).toMatch(/\n2\s+0\.5000\s+2\s+4/);
+    const binary = await cli(
+      '--pred',
+      dir('pred3'),
+      '--gt',
+      dir('gt3'),
+      '--classes',
+      '2',
+      '--json',
+      '--quiet',
+    );
+    const report = JSON.parse(binary.stdout);
+    expect(report.classes).toBe(2);
+    expect(report.images).toBe(3);
+  });
+
+  it('refuses values that are not class ids, a bad --classes, and --sweep with it', async () => {
+    const bad = await cli(
+      '--pred',
+      dir('pred-classes-bad'),
+      '--gt',
+      dir('gt-classes'),
+      '--classes',
+      '3',
+      '--json',
+      '--quiet',
+    );
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout).bad[0].reason).toBe(
+      'pixel 0,0 has value 7, not a class id in [0, 2]',
+    );
+    expect((await cli('--pred', dir('pred'), '--gt', dir('gt'), '--classes', '1')).code).toBe(2);
+    const both = await cli('--pred', dir('pred'), '--gt', dir('gt'), '--classes', '3', '--sweep');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toBe('crack-metrics: --classes and --sweep cannot be combined\n');
+  });
+});

@@ -166,7 +166,10 @@ export function dropout(input: SymbolicTensor, rate: number, name: string): Symb
   return apply(layers.dropout({ rate, name }), input);
 }
 
-/** The single-channel logit map: a headKernel x headKernel Conv2D, linear, with bias. */
+/**
+ * The logit map: a headKernel x headKernel Conv2D, linear, with bias, to one channel (sigmoid,
+ * the thesis) or `classes` channels (softmax).
+ */
 export function logitHead(
   input: SymbolicTensor,
   name: string,
@@ -175,7 +178,8 @@ export function logitHead(
   const kernel = context.config.headKernel;
   return apply(
     layers.conv2d({
-      filters: 1,
+      // One logit channel for a sigmoid (the thesis), or one per class for a softmax.
+      filters: context.config.classes,
       kernelSize: kernel,
       padding: 'same',
       activation: 'linear',

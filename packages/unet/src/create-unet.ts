@@ -14,7 +14,11 @@ import {
   upsample,
 } from './blocks';
 import { resolveUnetConfig, type UnetConfig } from './config';
+import { mobileNetV2Encoder } from './encoders/mobilenetv2';
+import { resnetEncoder } from './encoders/resnet';
+import type { EncoderFeatures } from './encoders/types';
 import { randomSeed } from './init';
+import { type LevelBuilder, LIGHTWEIGHT_LEVELS } from './level-blocks/level-block';
 import { writeUnetMetadata } from './metadata';
 import {
   bottleneckLayerName,
@@ -22,7 +26,39 @@ import {
   encoderLayerName,
   UNET_HEAD_NAME,
   UNET_INPUT_NAME,
+  type UnetConvRole,
+  type UnetDecoderRole,
+  type UnetEncoderRole,
 } from './naming';
+
+/** The thesis's encoder: `depth` levels of the configured block, each followed by a max-pool. */
+function unetEncoder(
+  image: SymbolicTensor,
+  level: LevelBuilder,
+  context: BlockContext,
+): EncoderFeatures {
+  const { depth, baseFilters } = context.config;
+  const skips: SymbolicTensor[] = [];
+  let features: SymbolicTensor = image;
+  for (let index = 1; index <= depth; index += 1) {
+    const filters = baseFilters * 2 ** (index - 1);
+    features = level(
+      features,
+      filters,
+      (role) => encoderLayerName(index, role as UnetEncoderRole),
+      context,
+    );
+    skips.push(features);
+    features = maxPool(features, encoderLayerName(index, 'pool'));
+  }
+  const bottleneck = level(
+    features,
+    baseFilters * 2 ** depth,
+    (role) => bottleneckLayerName(role as UnetConvRole),
+    context,
+  );
+  return { skips, bottleneck };
+}
 
 /**
  * Builds a U-Net (functional tfjs-layers model) from one config object; every field has a default
@@ -48,36 +84,42 @@ export function createUnet(config: UnetConfig = {}): LayersModel {
     name: UNET_INPUT_NAME,
   });
 
-  const skips: SymbolicTensor[] = [];
-  let features: SymbolicTensor = image;
-  for (let level = 1; level <= depth; level += 1) {
-    const filters = baseFilters * 2 ** (level - 1);
-    features = levelConvolutions(
-      features,
-      filters,
-      (role) => encoderLayerName(level, role),
-      context,
-    );
-    skips.push(features);
-    features = maxPool(features, encoderLayerName(level, 'pool'));
-  }
-
-  features = levelConvolutions(features, baseFilters * 2 ** depth, bottleneckLayerName, context);
+  const level: LevelBuilder =
+    LIGHTWEIGHT_LEVELS[resolved.block] ??
+    ((input, filters, nameOf, blockContext) =>
+      levelConvolutions(input, filters, nameOf as (role: UnetConvRole) => string, blockContext));
+  const encoded =
+    resolved.encoder === 'resnet'
+      ? resnetEncoder(image, context)
+      : resolved.encoder === 'mobilenetv2'
+        ? mobileNetV2Encoder(image, context)
+        : unetEncoder(image, level, context);
+  const skips = encoded.skips;
+  let features = encoded.bottleneck;
   if (resolved.dropout > 0) {
     features = dropout(features, resolved.dropout, bottleneckLayerName('dropout'));
   }
 
-  for (let level = depth; level >= 1; level -= 1) {
-    const filters = baseFilters * 2 ** (level - 1);
+  for (let decoderLevel = depth; decoderLevel >= 1; decoderLevel -= 1) {
+    const filters = baseFilters * 2 ** (decoderLevel - 1);
     const upsampled = upsample(
       features,
       filters,
-      decoderLayerName(level, 'up'),
-      decoderLayerName(level, 'up_conv'),
+      decoderLayerName(decoderLevel, 'up'),
+      decoderLayerName(decoderLevel, 'up_conv'),
       context,
     );
-    const merged = concatenateSkip(skips[level - 1]!, upsampled, decoderLayerName(level, 'concat'));
-    features = levelConvolutions(merged, filters, (role) => decoderLayerName(level, role), context);
+    const merged = concatenateSkip(
+      skips[decoderLevel - 1]!,
+      upsampled,
+      decoderLayerName(decoderLevel, 'concat'),
+    );
+    features = level(
+      merged,
+      filters,
+      (role) => decoderLayerName(decoderLevel, role as UnetDecoderRole),
+      context,
+    );
   }
 
   const logits = logitHead(features, UNET_HEAD_NAME, context);

@@ -5,7 +5,7 @@
  * granularity 2^depth its input needs), its width and its seed.
  */
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { type ResolvedUnetConfig, resolveUnetConfig } from './config';
+import { omitDefaultArchitecture, type ResolvedUnetConfig, resolveUnetConfig } from './config';
 
 /** Key of the U-Net config inside the model's user-defined metadata. */
 export const UNET_METADATA_KEY = 'crackUnet';
@@ -13,7 +13,10 @@ export const UNET_METADATA_KEY = 'crackUnet';
 /** Stores `config` in `model`'s user-defined metadata under {@link UNET_METADATA_KEY}. */
 export function writeUnetMetadata(model: LayersModel, config: ResolvedUnetConfig): void {
   const existing = (model.getUserDefinedMetadata() ?? {}) as Record<string, unknown>;
-  const stored = { ...config, inputSize: config.inputSize ? [...config.inputSize] : null };
+  const stored = {
+    ...omitDefaultArchitecture(config),
+    inputSize: config.inputSize ? [...config.inputSize] : null,
+  };
   model.setUserDefinedMetadata({ ...existing, [UNET_METADATA_KEY]: stored });
 }
 

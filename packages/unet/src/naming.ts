@@ -18,11 +18,19 @@
  * | decoder level i, convolutions | `dec{i}_conv1`, `dec{i}_conv2` |
  * | output logits | `head` |
  *
+ * The lightweight blocks name their layers inside a level by role (see README): inverted residual
+ * `b1_expand`, `b1_dw`, `b1_project`, `b1_add`, then `b2_*`; fire `f1_squeeze`, `f1_expand1`,
+ * `f1_expand3`, `f1_concat`, then `f2_*`; ShuffleNet `s1_gconv1`, `s1_shuffle`, `s1_dw`,
+ * `s1_gconv2`, `s1_add`, `s1_relu`, then `s2_*`; Xception `sep1`, `sep2`, `shortcut`, `add`,
+ * `relu`. The backbone encoders use Keras's names (`conv1_conv`, `conv2_block1_1_conv`, ...;
+ * `Conv1`, `expanded_conv_project`, `block_1_expand`, ...), which this parser does not take apart.
+ *
  * Without batch norm the ReLU is fused into the convolution (`activation: 'relu'`), so
  * `enc1_conv1 -> enc1_conv2` is a direct conv-to-conv edge. With batch norm every level
  * convolution `X` is linear and followed by `X_bn` (BatchNormalization) and `X_relu` (Activation).
  */
 import { resolveUnetConfig, type UnetConfig } from './config';
+import { createUnet } from './create-unet';
 
 /** Role of a level convolution or of the layers batch norm adds after it. */
 export type UnetConvRole =
@@ -81,19 +89,30 @@ const ENCODER_ROLES = [
 const BOTTLENECK_ROLES = [...ENCODER_ROLES.slice(0, 6), 'dropout'];
 const DECODER_ROLES = [...ENCODER_ROLES.slice(0, 6), 'up', 'up_conv', 'concat'];
 
+/**
+ * Roles of the layers of the lightweight blocks inside a level: inverted residual `b{1,2}_*`,
+ * fire `f{1,2}_*`, ShuffleNet `s{1,2}_*`, Xception `sep1`, `sep2`, `shortcut`, `add`, `relu`
+ * (each convolution possibly followed by its `_bn` and `_relu`).
+ */
+const LIGHTWEIGHT_ROLE =
+  /^(b[12]_(expand|dw|project)(_bn|_relu)?|b[12]_add|f[12]_(squeeze|expand1|expand3)(_bn|_relu)?|f[12]_concat|s[12]_(gconv1|dw|gconv2)(_bn|_relu)?|s[12]_(shuffle|add|relu)|(sep1|sep2|shortcut)(_bn|_relu)?|add|relu)$/;
+
 /** Parses a name of this scheme; returns null for a name the scheme does not produce. */
 export function parseUnetLayerName(name: string): UnetLayerName | null {
   if (name === UNET_INPUT_NAME) return { part: 'input', level: null, role: '' };
   if (name === UNET_HEAD_NAME) return { part: 'head', level: null, role: '' };
   const bottleneck = /^bottleneck_(.+)$/.exec(name);
-  if (bottleneck && BOTTLENECK_ROLES.includes(bottleneck[1]!)) {
+  if (
+    bottleneck &&
+    (BOTTLENECK_ROLES.includes(bottleneck[1]!) || LIGHTWEIGHT_ROLE.test(bottleneck[1]!))
+  ) {
     return { part: 'bottleneck', level: null, role: bottleneck[1]! };
   }
   const level = /^(enc|dec)([1-9][0-9]*)_(.+)$/.exec(name);
   if (!level) return null;
   const [, side, digits, role] = level as unknown as [string, 'enc' | 'dec', string, string];
   const roles = side === 'enc' ? ENCODER_ROLES : DECODER_ROLES;
-  if (!roles.includes(role)) return null;
+  if (!roles.includes(role) && !LIGHTWEIGHT_ROLE.test(role)) return null;
   return { part: side === 'enc' ? 'encoder' : 'decoder', level: Number(digits), role };
 }
 
@@ -106,10 +125,19 @@ function checkLevel(caller: string, level: number): number {
 
 /**
  * Every layer name {@link createUnet} gives a model of this config, in build order: input,
- * encoder levels 1..depth, bottleneck, decoder levels depth..1, head.
+ * encoder levels 1..depth, bottleneck, decoder levels depth..1, head. For the lightweight blocks
+ * and the backbone encoders (whose layers follow Keras's names) the model is built once, without
+ * an input size, and its layer names listed.
  */
 export function unetLayerNames(config: UnetConfig = {}): string[] {
-  const { depth, batchNorm, dropout, upsampling } = resolveUnetConfig(config, 'unetLayerNames');
+  const resolved = resolveUnetConfig(config, 'unetLayerNames');
+  const { depth, batchNorm, dropout, upsampling } = resolved;
+  if (resolved.encoder !== 'unet' || !['standard', 'separable'].includes(resolved.block)) {
+    const built = createUnet({ ...config, inputSize: null, seed: 0 });
+    const names = built.layers.map((layer) => layer.name);
+    built.dispose();
+    return names;
+  }
   const convolutions = (nameOf: (role: UnetConvRole) => string) =>
     (['conv1', 'conv2'] as const).flatMap((role) =>
       batchNorm ? [nameOf(role), nameOf(`${role}_bn`), nameOf(`${role}_relu`)] : [nameOf(role)],

@@ -80,3 +80,27 @@ export function sameTopologyStudent(
   resolveUnetConfig(student, caller);
   return student;
 }
+
+/**
+ * A U-Net decoder on a ResNet-50 encoder: bottleneck blocks in Keras's stage layout
+ * [3, 4, 6, 3], 64 stem channels, depth 4; the stages load converted Keras ImageNet ResNet50
+ * weights by name (see {@link loadEncoderWeights}). About 32.6 M parameters; give `classes` for
+ * multi-class segmentation.
+ */
+export const resnet50Unet: Readonly<UnetConfig> = Object.freeze({
+  encoder: 'resnet',
+  resnetBlock: 'bottleneck',
+  encoderBlocks: Object.freeze([3, 4, 6, 3]),
+  depth: 4,
+  baseFilters: 64,
+});
+
+/**
+ * A U-Net decoder on a MobileNetV2 encoder at width 1.0 (baseFilters 32 = Keras alpha 1),
+ * depth 4: every encoder layer has Keras's name and shape.
+ */
+export const mobileNetV2Unet: Readonly<UnetConfig> = Object.freeze({
+  encoder: 'mobilenetv2',
+  depth: 4,
+  baseFilters: 32,
+});

@@ -33,6 +33,8 @@ export const CONVOLUTION_LAYERS: ReadonlySet<string> = new Set([
   'DepthwiseConv2D',
   'SeparableConv2D',
   'Conv2DTranspose',
+  // @crack/unet's grouped convolution: an ONNX Conv with its `group` attribute.
+  'GroupedConv2D',
 ]);
 
 /** Every layer class {@link convertLayer} writes (besides InputLayer and the identity layers). */
@@ -42,6 +44,7 @@ export const SUPPORTED_LAYERS: readonly string[] = [
   'AveragePooling2D',
   'UpSampling2D',
   'ZeroPadding2D',
+  'ChannelShuffle',
   'Concatenate',
   'Add',
   'Multiply',
@@ -95,6 +98,20 @@ export function convertLayer(conversion: LayerConversion): string {
     case 'DepthwiseConv2D':
     case 'SeparableConv2D':
       return convolution(conversion, className, config);
+    case 'GroupedConv2D': {
+      // Always stride 1 and 'same'; its kernel [k, k, Cin/groups, Cout] transposes to ONNX's
+      // grouped layout [Cout, Cin/groups, k, k] with output group i reading input group i, as
+      // tfjs computes it.
+      const k = Number(config.kernelSize);
+      return convolution(conversion, className, {
+        ...config,
+        kernelSize: [k, k],
+        strides: [1, 1],
+        padding: 'same',
+      });
+    }
+    case 'ChannelShuffle':
+      return channelShuffle(conversion, config);
     case 'Conv2DTranspose':
       return transposedConvolution(conversion, config);
     case 'MaxPooling2D':
@@ -222,8 +239,34 @@ function convolution(conversion: LayerConversion, className: string, config: Con
   const folded = fold ? foldAffine(weight, bias, fold, 0) : { weight, bias };
   const w = graph.addFloat(`${name}/kernel`, folded.weight.shape, folded.weight.values);
   const b = folded.bias ? graph.addFloat(`${name}/bias`, [folded.bias.length], folded.bias) : null;
-  const out = graph.addNode('Conv', b ? [input, w, b] : [input, w], `${name}/conv`, common);
+  const attributes =
+    className === 'GroupedConv2D' ? { ...common, group: Number(config.groups) } : common;
+  const out = graph.addNode('Conv', b ? [input, w, b] : [input, w], `${name}/conv`, attributes);
   return finish(conversion, out, config);
+}
+
+/**
+ * ShuffleNet's channel shuffle as a 1x1 Conv whose weight is the permutation matrix (output
+ * channel j*groups + i = input channel i*(C/groups) + j): exact (one product by 1 per output),
+ * and unlike Reshape-Transpose-Reshape it needs no spatial size, so free-size models export.
+ */
+function channelShuffle(conversion: LayerConversion, config: Config): string {
+  const { graph, layer, inputs, inputShapes } = conversion;
+  const channels = inputShapes[0]?.[3];
+  const groups = Number(config.groups);
+  if (channels == null || !Number.isInteger(groups) || channels % groups !== 0) {
+    throw new UnsupportedLayerError(`channels ${channels} are not a multiple of groups ${groups}`);
+  }
+  const perGroup = channels / groups;
+  const values = new Float32Array(channels * channels);
+  for (let i = 0; i < groups; i += 1) {
+    for (let j = 0; j < perGroup; j += 1)
+      values[(j * groups + i) * channels + i * perGroup + j] = 1;
+  }
+  const w = graph.addFloat(`${layer.name}/permutation`, [channels, channels, 1, 1], values);
+  return graph.addNode('Conv', [inputs[0] as string, w], `${layer.name}/shuffle`, {
+    kernel_shape: [1, 1],
+  });
 }
 
 function transposedConvolution(conversion: LayerConversion, config: Config): string {

@@ -62,3 +62,25 @@ export async function readProbabilityMap(file: string): Promise<ProbabilityMap> 
   const image = decodeImage(readFileSync(file), { channels: 3, name: file });
   return { data: brightest(image), width: image.width, height: image.height };
 }
+
+/**
+ * Reads an image file as a class-id map for `--classes N`: a pixel's class is its brightest
+ * colour channel (a gray PNG of ids 0..N-1). With N = 2 the mask conventions of
+ * {@link readBinaryMask} apply (0/255 or 0/1), so binary crack masks score as 2 classes.
+ *
+ * @throws Error naming the file, the pixel and the value when a value is not an id in [0, N).
+ */
+export async function readClassMap(file: string, classes: number): Promise<Mask> {
+  if (classes === 2) return readBinaryMask(file);
+  const decodeImage = await loadDecoder();
+  const image = decodeImage(readFileSync(file), { channels: 3, name: file });
+  const values = brightest(image);
+  for (let i = 0; i < values.length; i++) {
+    if ((values[i] as number) >= classes) {
+      throw new Error(
+        `pixel ${i % image.width},${Math.floor(i / image.width)} has value ${values[i]}, not a class id in [0, ${classes - 1}]`,
+      );
+    }
+  }
+  return { data: values, width: image.width, height: image.height };
+}

@@ -119,3 +119,56 @@ export function formatReport(report: Report): string {
   }
   return `${parts.join('\n\n')}\n`;
 }
+
+/** What `crack-metrics --classes N --json` prints. */
+export interface ClassReport {
+  /** Ground-truth images scored. */
+  images: number;
+  /** N. */
+  classes: number;
+  /** IoU of every class over the dataset; null for a class in neither predictions nor truths. */
+  perClassIoU: Array<number | null>;
+  /** Mean of the non-null per-class IoUs (null when there is none). */
+  meanIoU: number | null;
+  /** TP per class, summed over the images. */
+  intersection: number[];
+  /** TP + FP + FN per class, summed over the images. */
+  union: number[];
+  /** Ground-truth names without a prediction file; scored as all class 0. */
+  missing: string[];
+  /** Unreadable or wrong-size predictions (scored as all class 0) and unreadable ground truths. */
+  bad: BadImage[];
+}
+
+/** The human-readable form of a `--classes` report. */
+export function formatClassReport(report: ClassReport): string {
+  const iou = (v: number | null) => (v === null ? '-' : fixed(v));
+  const parts = [
+    `${report.images} image(s), ${report.classes} classes`,
+    table(
+      ['class', 'IoU', 'intersection', 'union'],
+      [
+        ...report.perClassIoU.map((v, c) => [
+          String(c),
+          iou(v),
+          String(report.intersection[c]),
+          String(report.union[c]),
+        ]),
+        ['mean IoU', iou(report.meanIoU), '', ''],
+      ],
+    ),
+  ];
+  if (report.missing.length > 0 || report.bad.length > 0) {
+    parts.push(
+      [
+        `${report.missing.length} missing and ${report.bad.filter((b) => b.scored).length} bad prediction(s) scored as all class 0`,
+        ...report.missing.map((name) => `  missing  ${name}`),
+        ...report.bad.map(
+          (b) =>
+            `  bad      ${b.name}: ${b.reason}${b.scored ? '' : ' (ground truth, not scored)'}`,
+        ),
+      ].join('\n'),
+    );
+  }
+  return `${parts.join('\n\n')}\n`;
+}

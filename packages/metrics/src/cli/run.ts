@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { version } from '../../package.json';
 import { aggregateScores, aggregateSweeps } from '../aggregate';
+import { type ClassMap, confusionMatrix, iouFromConfusion } from '../iou';
 import { ratiosFromCounts, scoresFromCounts } from '../scores';
 import { type SweepCounts, thresholdSweep } from '../sweep';
 import { sweepCountsAt } from '../sweep-counts-at';
@@ -9,8 +10,15 @@ import { thresholdIndex } from '../threshold-bins';
 import { tolerantScores } from '../tolerant-match';
 import type { Mask, Scores } from '../types';
 import { type FilePair, pairFiles } from './pair-files';
-import { readBinaryMask, readProbabilityMap } from './read-mask';
-import { type BadImage, formatReport, type ImageReport, type Report } from './report';
+import { readBinaryMask, readClassMap, readProbabilityMap } from './read-mask';
+import {
+  type BadImage,
+  type ClassReport,
+  formatClassReport,
+  formatReport,
+  type ImageReport,
+  type Report,
+} from './report';
 import { resizeNearest } from './resize-nearest';
 
 /** Where the CLI writes; the process streams by default, strings in tests. */
@@ -30,6 +38,7 @@ interface CliOptions {
   quiet?: boolean;
   resize?: boolean;
   allowMissing?: boolean;
+  classes?: number;
 }
 
 /** Exit codes, documented in --help and the README. */
@@ -62,6 +71,14 @@ function parseThreshold(value: string): number {
   return threshold;
 }
 
+function parseClasses(value: string): number {
+  const classes = Number(value);
+  if (!/^[0-9]+$/.test(value.trim()) || classes < 2 || classes > 256) {
+    throw new InvalidArgumentError(`must be an integer in [2, 256], got ${value}`);
+  }
+  return classes;
+}
+
 function program(io: CliIo): Command {
   return new Command('crack-metrics')
     .description(
@@ -88,6 +105,12 @@ function program(io: CliIo): Command {
         'counting it as empty',
     )
     .option('--allow-missing', 'exit 0 even when predictions are missing or bad')
+    .option(
+      '--classes <n>',
+      'multi-class maps (pixel value = class id 0..n-1; 2 reads crack masks): per-class IoU and ' +
+        'mean IoU over the dataset instead of precision/recall/F1',
+      parseClasses,
+    )
     .addHelpText(
       'after',
       [
@@ -198,6 +221,88 @@ async function evaluatePair(
 }
 
 /**
+ * `--classes N`: one confusion matrix summed over every ground-truth image, then per-class IoU and
+ * mean IoU. A missing, unreadable or wrong-size prediction (unless --resize) counts as all class 0.
+ */
+async function runClasses(
+  pairs: FilePair[],
+  options: CliOptions,
+  classes: number,
+  io: CliIo,
+  warn: (text: string) => void,
+): Promise<number> {
+  const matrix = new Float64Array(classes * classes);
+  const missing: string[] = [];
+  const bad: BadImage[] = [];
+  let images = 0;
+  for (const pair of pairs) {
+    let truth: Mask;
+    try {
+      truth = await readClassMap(pair.gt, classes);
+    } catch (error) {
+      bad.push({ name: pair.name, file: pair.gt, reason: messageOf(error), scored: false });
+      continue;
+    }
+    let pred: Mask = emptyLike(truth);
+    if (pair.problem) {
+      bad.push({ name: pair.name, file: pair.pred ?? pair.gt, reason: pair.problem, scored: true });
+    } else if (pair.pred === null) {
+      missing.push(pair.name);
+    } else {
+      try {
+        pred = await readClassMap(pair.pred, classes);
+        if (pred.width !== truth.width || pred.height !== truth.height) {
+          const sizes = `prediction is ${pred.width}x${pred.height} but ground truth is ${truth.width}x${truth.height}`;
+          if (options.resize) pred = resizeNearest(pred, truth.width, truth.height);
+          else {
+            bad.push({
+              name: pair.name,
+              file: pair.pred,
+              reason: `${sizes} (--resize scales it)`,
+              scored: true,
+            });
+            pred = emptyLike(truth);
+          }
+        }
+      } catch (error) {
+        bad.push({ name: pair.name, file: pair.pred, reason: messageOf(error), scored: true });
+        pred = emptyLike(truth);
+      }
+    }
+    const counts = confusionMatrix(pred as ClassMap, truth as ClassMap, { classes });
+    for (let i = 0; i < counts.length; i += 1) matrix[i]! += counts[i] as number;
+    images += 1;
+  }
+  for (const name of missing)
+    warn(`${name}: no prediction in ${options.pred}; scored as all class 0`);
+  for (const { name, file, reason, scored } of bad)
+    warn(
+      `${name}: ${file}: ${reason}; ${scored ? 'scored as all class 0' : 'ground truth not scored'}`,
+    );
+  if (images === 0) {
+    io.stderr(
+      `crack-metrics: nothing to evaluate: no readable ground truth in --gt ${options.gt}\n`,
+    );
+    return EXIT.incomplete;
+  }
+  const scores = iouFromConfusion(matrix, classes);
+  const report: ClassReport = {
+    images,
+    classes,
+    perClassIoU: scores.perClass.map((v) => (Number.isNaN(v) ? null : v)),
+    meanIoU: Number.isNaN(scores.meanIoU) ? null : scores.meanIoU,
+    intersection: scores.intersection,
+    union: scores.union,
+    missing,
+    bad,
+  };
+  io.stdout(options.json ? `${JSON.stringify(report)}\n` : formatClassReport(report));
+  if (bad.some((b) => !b.scored)) return EXIT.incomplete;
+  if ((missing.length > 0 || bad.length > 0) && !options.allowMissing) return EXIT.incomplete;
+  return EXIT.ok;
+}
+
+/**
  * Runs `crack-metrics` with the given arguments (without `node` and the script) and returns the
  * exit code (see {@link EXIT}). Every ground-truth image is scored; a missing, unreadable or
  * wrong-size prediction counts as empty and is listed on stderr (unless --quiet) and in the
@@ -219,7 +324,15 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     io.stderr(`crack-metrics: ${folderError}\n`);
     return EXIT.usage;
   }
+  if (options.classes !== undefined && options.sweep) {
+    io.stderr('crack-metrics: --classes and --sweep cannot be combined\n');
+    return EXIT.usage;
+  }
   const { pairs, problems } = pairFiles(options.pred, options.gt, options.sweep ? 'prob' : 'mask');
+  if (options.classes !== undefined) {
+    for (const problem of problems) warn(problem);
+    return runClasses(pairs, options, options.classes, io, warn);
+  }
   for (const problem of problems) warn(problem);
 
   const evaluated: Evaluated[] = [];

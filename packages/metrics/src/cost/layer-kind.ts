@@ -9,6 +9,9 @@ const KNOWN: Record<string, LayerCostKind> = {
   Conv3DTranspose: 'transposed-conv',
   DepthwiseConv2D: 'depthwise-conv',
   SeparableConv2D: 'separable-conv',
+  // @crack/unet's grouped convolution: its kernel [kh, kw, Cin/groups, Cout] already holds only
+  // the weights of the groups, so one MAC per kernel weight per output pixel is exact.
+  GroupedConv2D: 'grouped-conv',
   Dense: 'dense',
   BatchNormalization: 'batch-norm',
 };

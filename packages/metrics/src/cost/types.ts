@@ -1,10 +1,15 @@
 /**
  * What a layer costs is decided by its kind:
  * - `conv`: Conv1D, Conv2D, Conv3D; `transposed-conv`: Conv2DTranspose, Conv3DTranspose;
- * - `depthwise-conv`: DepthwiseConv2D; `separable-conv`: SeparableConv2D (depthwise + pointwise);
+ * - `depthwise-conv`: DepthwiseConv2D, kh*kw*C*multiplier weights (one filter per channel, not
+ *   kh*kw*C*C); `separable-conv`: SeparableConv2D (depthwise + pointwise);
+ * - `grouped-conv`: @crack/unet's GroupedConv2D, kh*kw*(Cin/groups)*Cout weights: each output
+ *   channel sees only the input channels of its group (however the layer computes it);
  * - `dense`: Dense; `batch-norm`: BatchNormalization;
  * - `free`: any layer without weights (input, pooling, concatenation, activations, dropout,
- *   reshape, up-sampling, padding, ...), which costs nothing under the thesis convention;
+ *   reshape, up-sampling, padding, channel shuffle, residual Add, ...), which costs nothing under
+ *   the thesis convention: a MAC is a multiply-add of a weight, and a residual add multiplies
+ *   nothing (its H*W*C additions are not MACs);
  * - `model`: a nested model, costed recursively;
  * - `unknown`: a layer with weights whose class this package does not know. Its `params` and
  *   `bytes` are exact (they come from the weights), but `weights` and `macs` are 0 and the layer
@@ -15,6 +20,7 @@ export type LayerCostKind =
   | 'transposed-conv'
   | 'depthwise-conv'
   | 'separable-conv'
+  | 'grouped-conv'
   | 'dense'
   | 'batch-norm'
   | 'free'

@@ -1,0 +1,332 @@
+/**
+ * The architecture study (issue 19): each student of {@link STUDY_FAMILIES}, sized to each
+ * budget of {@link STUDY_BUDGETS}, is trained on every requested fold with one recipe, scored
+ * strict and with the 2-pixel tolerance, costed (params, MACs at 480x320) and timed on wasm;
+ * results.json, results.md and one Pareto plot (PNG, F1 at 2 px against wasm latency) per budget
+ * are written to the output folder.
+ *
+ * The recipe is the CFD recipe of examples/compress-pipeline (docs/reproduction.md): Adam at
+ * 1e-3 with a cosine schedule, batch 1, random 256-px crops with augmentation, 20 epochs, the
+ * thesis's weighted sigmoid cross-entropy (alpha 0.7). Students train from scratch, without
+ * distillation, so the architectures are compared on their own.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  foldSplit,
+  mixSeed,
+  normalizePixels,
+  type Sample,
+  syntheticCracks,
+  THESIS_CFD_FOLDS,
+  toTfDataset,
+} from '@crack/data';
+import { weightedSigmoidCrossEntropy } from '@crack/distill';
+import { aggregateScores, binarize, type Scores, tolerantScores } from '@crack/metrics';
+import { createUnet } from '@crack/unet';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import {
+  type Budget,
+  type Candidate,
+  type Family,
+  fitBudget,
+  STUDY_BUDGETS,
+  STUDY_FAMILIES,
+} from './candidates';
+import { paretoFront, paretoPng } from './pareto-plot';
+
+/** Where the images come from. */
+export type StudyData =
+  | { source: 'cfd'; dir: string }
+  | { source: 'synthetic'; train: number; test: number; width: number; height: number };
+
+/** Options of {@link runStudy}; see {@link STUDY_DEFAULTS} for the study's values. */
+export interface StudyOptions {
+  /** The images. */
+  data: StudyData;
+  /** Fold indices to run: CFD has the thesis's 6 folds; synthetic data has 2. */
+  folds: number[];
+  /** Student families. Default {@link STUDY_FAMILIES}. */
+  families?: readonly Family[];
+  /** Budgets. Default {@link STUDY_BUDGETS}. */
+  budgets?: readonly Budget[];
+  /** Training epochs per student and fold. */
+  epochs: number;
+  /** Adam's learning rate (the schedule's start). */
+  learningRate: number;
+  /** Constant, or cosine decay to 0 over all steps. */
+  schedule: 'constant' | 'cosine';
+  /** Images per step. */
+  batchSize: number;
+  /** Square crop side, 0 for whole images. */
+  crop: number;
+  /** Random flips, rotations and photometric changes (@crack/data). */
+  augment: boolean;
+  /** Seed of the data order and (mixed with the fold) of the weights. */
+  seed: number;
+  /** Size at which params and MACs are budgeted and latency is measured (480x320 in the study). */
+  costSize: { height: number; width: number };
+  /** Timed forward passes per student (after one warm-up). */
+  latencyRuns: number;
+  /** Output folder. */
+  out: string;
+  /** Progress lines. */
+  log?: (line: string) => void;
+}
+
+/** The study as issue 19 asks for it (CFD, 6 folds, the CFD recipe). */
+export const STUDY_DEFAULTS: Omit<StudyOptions, 'data' | 'out'> = {
+  folds: [0, 1, 2, 3, 4, 5],
+  epochs: 20,
+  learningRate: 1e-3,
+  schedule: 'cosine',
+  batchSize: 1,
+  crop: 256,
+  augment: true,
+  seed: 1,
+  costSize: { height: 320, width: 480 },
+  latencyRuns: 10,
+};
+
+/** One student's figures over the folds. */
+export interface StudyRow extends Candidate {
+  /** Micro-averaged scores per fold at threshold 0.5: strict and 2 px. */
+  folds: Array<{ fold: number; strict: Scores; tolerant: Scores; seconds: number }>;
+  /** Mean over folds of the strict F1. */
+  f1: number;
+  /** Mean over folds of the 2-px F1. */
+  f1Tolerant: number;
+  /** Median wasm latency of one forward pass at costSize, ms. */
+  latencyMs: number;
+  /** On its budget's Pareto front (F1 at 2 px against latency). */
+  pareto: boolean;
+}
+
+/** What {@link runStudy} returns (also written to results.json). */
+export interface StudyResult {
+  /** The options the study ran with. */
+  options: Omit<StudyOptions, 'log' | 'families' | 'budgets'> & {
+    families: readonly Family[];
+    budgets: readonly Budget[];
+  };
+  rows: StudyRow[];
+  /** Families that do not fit a budget at any width. */
+  unfit: Array<{ family: string; budget: string }>;
+  /** The tf backend used (wasm in the study). */
+  backend: string;
+  /** Files written. */
+  files: string[];
+}
+
+async function loadFold(
+  data: StudyData,
+  fold: number,
+): Promise<{ train: Sample[]; test: Sample[] }> {
+  if (data.source === 'synthetic') {
+    const all = syntheticCracks({
+      count: data.train + data.test,
+      width: data.width,
+      height: data.height,
+      seed: 2024,
+    });
+    // Two folds: the held-out images are the last `test` (fold 0) or the first `test` (fold 1).
+    return fold === 0
+      ? { train: all.slice(0, data.train), test: all.slice(data.train) }
+      : { train: all.slice(data.test), test: all.slice(0, data.test) };
+  }
+  const { downloadCfd, loadFolderDataset } = await import('@crack/data/node');
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(path.join(data.dir, 'images'))) await downloadCfd(data.dir);
+  const dataset = await loadFolderDataset(data.dir);
+  const split = foldSplit(
+    THESIS_CFD_FOLDS.map((ids) => [...ids]),
+    fold,
+  );
+  const collect = async (ids: readonly string[]) => {
+    const samples: Sample[] = [];
+    for await (const sample of dataset.select(ids)) samples.push(sample);
+    return samples;
+  };
+  return { train: await collect(split.train), test: await collect(split.test) };
+}
+
+function learningRateAt(options: StudyOptions, step: number, steps: number): number {
+  if (options.schedule === 'constant') return options.learningRate;
+  return 0.5 * options.learningRate * (1 + Math.cos((Math.PI * step) / Math.max(steps, 1)));
+}
+
+async function train(model: tfl.LayersModel, samples: Sample[], options: StudyOptions) {
+  const optimizer = tf.train.adam(options.learningRate);
+  model.compile({ optimizer, loss: weightedSigmoidCrossEntropy() });
+  const stepsPerEpoch = Math.ceil(samples.length / options.batchSize);
+  for (let epoch = 0; epoch < options.epochs; epoch += 1) {
+    const dataset = await toTfDataset(samples, {
+      batchSize: options.batchSize,
+      ...(options.crop > 0 ? { crop: { width: options.crop, height: options.crop } } : {}),
+      augment: options.augment,
+      shuffle: true,
+      seed: mixSeed(options.seed, epoch),
+      targets: 'mask',
+    });
+    await model.fitDataset(dataset, {
+      epochs: 1,
+      verbose: 0,
+      callbacks: {
+        onBatchBegin: async (batch) => {
+          (optimizer as unknown as { learningRate: number }).learningRate = learningRateAt(
+            options,
+            epoch * stepsPerEpoch + batch,
+            options.epochs * stepsPerEpoch,
+          );
+        },
+      },
+    });
+  }
+  optimizer.dispose();
+}
+
+function score(model: tfl.LayersModel, samples: Sample[], depth: number) {
+  const strict: Scores[] = [];
+  const tolerant: Scores[] = [];
+  const granularity = 2 ** depth;
+  for (const sample of samples) {
+    const { width, height } = sample;
+    const probabilities = tf.tidy(() => {
+      const image = tf.tensor4d(normalizePixels(sample.image.data), [1, height, width, 3]);
+      const padH = (granularity - (height % granularity)) % granularity;
+      const padW = (granularity - (width % granularity)) % granularity;
+      const input = tf.pad(image, [
+        [0, 0],
+        [0, padH],
+        [0, padW],
+        [0, 0],
+      ]);
+      const logits = model.predict(input) as tf.Tensor4D;
+      return tf.sigmoid(tf.slice(logits, [0, 0, 0, 0], [1, height, width, 1]));
+    });
+    const data = probabilities.dataSync() as Float32Array;
+    probabilities.dispose();
+    const pred = binarize({ data, width, height }, { threshold: 0.5 });
+    const truth = { data: sample.mask, width, height };
+    strict.push(tolerantScores(pred, truth, { tolerance: 0 }));
+    tolerant.push(tolerantScores(pred, truth, { tolerance: 2 }));
+  }
+  return { strict: aggregateScores(strict).micro, tolerant: aggregateScores(tolerant).micro };
+}
+
+async function latency(
+  model: tfl.LayersModel,
+  size: { height: number; width: number },
+  runs: number,
+) {
+  const input = tf.zeros([1, size.height, size.width, 3]);
+  const once = async () => {
+    const began = performance.now();
+    const output = model.predict(input) as tf.Tensor;
+    await output.data();
+    output.dispose();
+    return performance.now() - began;
+  };
+  await once();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i += 1) times.push(await once());
+  input.dispose();
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] as number;
+}
+
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
+
+/** Runs the study; see the module comment. The tf backend must be set by the caller. */
+export async function runStudy(options: StudyOptions): Promise<StudyResult> {
+  const log = options.log ?? (() => undefined);
+  const families = options.families ?? STUDY_FAMILIES;
+  const budgets = options.budgets ?? STUDY_BUDGETS;
+  const { height, width } = options.costSize;
+  const candidates: Candidate[] = [];
+  const unfit: StudyResult['unfit'] = [];
+  for (const budget of budgets) {
+    for (const family of families) {
+      const candidate = fitBudget(family, budget, height, width);
+      if (candidate) candidates.push(candidate);
+      else unfit.push({ family: family.name, budget: budget.name });
+    }
+  }
+  const rows: StudyRow[] = candidates.map((c) => ({
+    ...c,
+    folds: [],
+    f1: Number.NaN,
+    f1Tolerant: Number.NaN,
+    latencyMs: Number.NaN,
+    pareto: false,
+  }));
+  for (const fold of options.folds) {
+    const { train: trainSet, test } = await loadFold(options.data, fold);
+    log(`fold ${fold}: ${trainSet.length} training, ${test.length} test images`);
+    for (const row of rows) {
+      const began = performance.now();
+      const model = createUnet({ ...row.config, seed: mixSeed(options.seed, fold) });
+      await train(model, trainSet, options);
+      const scores = score(model, test, row.config.depth ?? 4);
+      if (Number.isNaN(row.latencyMs))
+        row.latencyMs = await latency(model, options.costSize, options.latencyRuns);
+      model.dispose();
+      const seconds = (performance.now() - began) / 1000;
+      row.folds.push({ fold, ...scores, seconds });
+      log(
+        `fold ${fold} ${row.budget} ${row.family} (baseFilters ${row.config.baseFilters}): F1 ${scores.strict.f1.toFixed(4)}, F1_2 ${scores.tolerant.f1.toFixed(4)}, ${seconds.toFixed(0)} s`,
+      );
+    }
+  }
+  for (const row of rows) {
+    row.f1 = mean(row.folds.map((f) => f.strict.f1));
+    row.f1Tolerant = mean(row.folds.map((f) => f.tolerant.f1));
+  }
+  mkdirSync(options.out, { recursive: true });
+  const files: string[] = [];
+  for (const budget of budgets) {
+    const members = rows.filter((r) => r.budget === budget.name);
+    const points = members.map((r) => ({ label: r.family, x: r.latencyMs, y: r.f1Tolerant }));
+    for (const i of paretoFront(points)) members[i]!.pareto = true;
+    if (members.length === 0) continue;
+    const file = path.join(options.out, `pareto-${budget.name}.png`);
+    writeFileSync(
+      file,
+      paretoPng(points, { title: `f1 (2 px) vs latency, budget ${budget.name}` }),
+    );
+    files.push(file);
+  }
+  const { log: _log, families: _f, budgets: _b, ...recorded } = options;
+  const result: StudyResult = {
+    options: { ...recorded, families, budgets },
+    rows,
+    unfit,
+    backend: tf.getBackend(),
+    files,
+  };
+  const json = path.join(options.out, 'results.json');
+  writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
+  const markdown = path.join(options.out, 'results.md');
+  writeFileSync(markdown, studyTable(result));
+  files.push(json, markdown);
+  return result;
+}
+
+/** The results as a markdown table, one row per student, budgets in order. */
+export function studyTable(result: StudyResult): string {
+  const lines = [
+    `Folds ${result.options.folds.join(', ')}; ${result.options.epochs} epochs; backend ${result.backend}; params and MACs at ${result.options.costSize.width}x${result.options.costSize.height}; latency: median of ${result.options.latencyRuns} forward passes.`,
+    '',
+    '| budget | student | baseFilters | params | GMAC | latency (ms) | F1 | F1_2 | Pareto |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const row of result.rows) {
+    lines.push(
+      `| ${row.budget} | ${row.family} | ${row.config.baseFilters} | ${row.params} | ${(row.macs / 1e9).toFixed(3)} | ${row.latencyMs.toFixed(1)} | ${row.f1.toFixed(4)} | ${row.f1Tolerant.toFixed(4)} | ${row.pareto ? 'yes' : ''} |`,
+    );
+  }
+  for (const { family, budget } of result.unfit)
+    lines.push(`| ${budget} | ${family} | does not fit | | | | | | |`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,108 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { decodeImage } from '@crack/data/image';
+import { initBackend } from '@crack/runtime';
+import { createUnet } from '@crack/unet';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { costOf, fitBudget, STUDY_BUDGETS, STUDY_FAMILIES } from '../src/candidates';
+import { paretoFront, paretoPng } from '../src/pareto-plot';
+import { runStudy, STUDY_DEFAULTS } from '../src/study';
+
+const out = mkdtempSync(path.join(tmpdir(), 'crack-architectures-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+beforeAll(async () => {
+  await initBackend({ prefer: 'wasm', threads: 1 });
+});
+
+describe('candidates', () => {
+  it('the thesis student is the standard family at the 30k budget (8 channels, 29,529 params)', () => {
+    const standard = fitBudget(STUDY_FAMILIES[0]!, STUDY_BUDGETS[0]!);
+    expect(standard).toMatchObject({ params: 29529, macs: 1086259200 });
+    expect(standard!.config.baseFilters).toBe(8);
+    // and the 16-channel sibling at the 120k budget
+    expect(fitBudget(STUDY_FAMILIES[0]!, STUDY_BUDGETS[1]!)!.config.baseFilters).toBe(16);
+  });
+
+  it('every fitted student is within its budget, and one step wider is not', () => {
+    const budget = STUDY_BUDGETS[0]!;
+    for (const family of STUDY_FAMILIES.slice(1, 6)) {
+      const fitted = fitBudget(family, budget);
+      expect(fitted, family.name).not.toBeNull();
+      expect(fitted!.params).toBeLessThanOrEqual(budget.params);
+      expect(fitted!.macs).toBeLessThanOrEqual(budget.macs);
+      const wider = costOf(
+        { ...fitted!.config, baseFilters: fitted!.config.baseFilters! + (family.widthStep ?? 1) },
+        320,
+        480,
+      );
+      expect(wider.params > budget.params || wider.macs > budget.macs).toBe(true);
+    }
+  });
+});
+
+describe('pareto plot', () => {
+  it('finds the front: faster and better than every point it dominates', () => {
+    const points = [
+      { label: 'a', x: 10, y: 0.5 },
+      { label: 'b', x: 20, y: 0.6 },
+      { label: 'c', x: 15, y: 0.4 },
+      { label: 'd', x: 30, y: 0.55 },
+    ];
+    expect(paretoFront(points)).toEqual([0, 1]);
+  });
+
+  it('draws a PNG of the requested size with the markers in their colours', () => {
+    const png = paretoPng([{ label: 'one', x: 5, y: 0.5 }], { width: 320, height: 200 });
+    const image = decodeImage(png, { channels: 3 });
+    expect([image.width, image.height]).toEqual([320, 200]);
+    let blue = 0;
+    for (let i = 0; i < image.data.length; i += 3)
+      if (image.data[i] === 31 && image.data[i + 1] === 119 && image.data[i + 2] === 180) blue += 1;
+    expect(blue).toBeGreaterThan(40); // the marker (49 px) and the legend swatch (64 px)
+  });
+});
+
+describe('runStudy on a tiny synthetic smoke setting', () => {
+  it('trains, scores, costs and times two students per budget and writes the table and plots', async () => {
+    const before = tf.memory().numTensors;
+    const lines: string[] = [];
+    const result = await runStudy({
+      ...STUDY_DEFAULTS,
+      data: { source: 'synthetic', train: 2, test: 1, width: 32, height: 32 },
+      folds: [0, 1],
+      families: [STUDY_FAMILIES[0]!, STUDY_FAMILIES[4]!],
+      budgets: [{ name: 'tiny', params: 2_000, macs: 2e6 }],
+      epochs: 1,
+      crop: 0,
+      costSize: { height: 32, width: 32 },
+      latencyRuns: 1,
+      out,
+      log: (line) => lines.push(line),
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(result.backend).toBe('wasm');
+    expect(result.rows.map((r) => r.family)).toEqual(['standard (thesis)', 'shuffle']);
+    for (const row of result.rows) {
+      expect(row.params).toBeLessThanOrEqual(2000);
+      expect(row.macs).toBeLessThanOrEqual(2e6);
+      const model = createUnet({ ...row.config, seed: 0 });
+      expect(row.params).toBe(model.countParams());
+      model.dispose();
+      expect(row.folds.map((f) => f.fold)).toEqual([0, 1]);
+      expect(row.f1).toBeGreaterThanOrEqual(0);
+      expect(row.f1Tolerant).toBeGreaterThanOrEqual(row.f1);
+      expect(row.latencyMs).toBeGreaterThan(0);
+    }
+    expect(result.rows.some((r) => r.pareto)).toBe(true);
+    expect(lines).toHaveLength(2 + 4);
+    const table = readFileSync(path.join(out, 'results.md'), 'utf8');
+    expect(table).toContain('| tiny | standard (thesis) |');
+    expect(table).toContain('| tiny | shuffle |');
+    const saved = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
+    expect(saved.rows).toHaveLength(2);
+    const plot = decodeImage(readFileSync(path.join(out, 'pareto-tiny.png')), { channels: 3 });
+    expect([plot.width, plot.height]).toEqual([640, 420]);
+  }, 600_000);
+});
