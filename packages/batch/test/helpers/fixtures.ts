@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { syntheticCrack } from '@crack/data';
 import { encodePng } from '@crack/data/image';
+import { initBackend } from '@crack/runtime';
 import { createUnet } from '@crack/unet';
 import { nodeFileSystem } from '@crack/unet/node';
 
@@ -10,6 +11,7 @@ export const CLI = path.resolve(import.meta.dirname, '../../bin/crack-batch.js')
 
 /** A tiny U-Net (depth 1, 4 filters, seeded) saved as a tfjs model folder: fast and deterministic. */
 export async function saveTinyModel(dir: string): Promise<string> {
+  await initBackend({ logger: null });
   const model = createUnet({ depth: 1, baseFilters: 4, seed: 7 });
   await model.save(nodeFileSystem(dir));
   model.dispose();
