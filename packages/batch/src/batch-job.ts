@@ -65,3 +65,16 @@ export interface IndexRecord {
   /** ISO time at which the outputs were complete. */
   finishedAt: string;
 }
+
+/**
+ * What a finished job keeps in Redis (BullMQ's `returnvalue`): a small summary, so millions of
+ * finished jobs stay cheap; the full record is in the index.
+ */
+export interface BatchJobResult {
+  /** Output files by kind. */
+  outputs: PhotoOutputs;
+  /** Mask pixels that are crack. */
+  crackPixels: number;
+  /** True when the outputs existed already and the job was skipped. */
+  skipped: boolean;
+}

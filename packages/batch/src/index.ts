@@ -1,4 +1,4 @@
-export { type BatchJobData, type IndexRecord, JOB_NAME } from './batch-job';
+export { type BatchJobData, type BatchJobResult, type IndexRecord, JOB_NAME } from './batch-job';
 export { assertQueueLocation, type QueueLocation } from './connection';
 export { type EnqueueOptions, type EnqueueResult, enqueue } from './enqueue';
 export { type DedupMode, describeInput } from './job-id';

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_MODEL_ID } from '@crack/models';
 import { modelDirectory } from '@crack/models/node';
@@ -12,7 +13,7 @@ import {
 } from '@crack/runtime/node';
 import { memory } from '@tensorflow/tfjs-core';
 import { type Job, Queue, Worker } from 'bullmq';
-import type { BatchJobData, IndexRecord } from './batch-job';
+import type { BatchJobData, BatchJobResult, IndexRecord } from './batch-job';
 import { connectionOptions, type QueueLocation } from './connection';
 import { PARTIAL_FOLDER, type PhotoJobSettings, processPhotoJob } from './process-photo';
 import { compactIndex } from './results-index';
@@ -83,7 +84,7 @@ export interface BatchWorkerStats {
 /** A running worker; made by {@link startWorker}. */
 export interface BatchWorker {
   /** The BullMQ worker (for its events). */
-  readonly worker: Worker<BatchJobData, IndexRecord>;
+  readonly worker: Worker<BatchJobData, BatchJobResult>;
   /** Counters and memory, now. */
   stats(): BatchWorkerStats;
   /**
@@ -138,14 +139,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<BatchWor
   });
 
   const counts = { processed: 0, skipped: 0, failed: 0 };
-  const worker = new Worker<BatchJobData, IndexRecord>(
+  const worker = new Worker<BatchJobData, BatchJobResult>(
     options.queue,
-    async (job: Job<BatchJobData, IndexRecord>) => {
+    async (job: Job<BatchJobData, BatchJobResult>) => {
       try {
         const { record, skipped } = await processPhotoJob(job, segmenter, settings);
         counts[skipped ? 'skipped' : 'processed'] += 1;
         options.onJob?.({ id: record.id, input: record.input, ok: true, skipped, record });
-        return record;
+        return { outputs: record.outputs, crackPixels: record.crackPixels, skipped };
       } catch (error) {
         counts.failed += 1;
         options.onJob?.({
@@ -166,7 +167,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<BatchWor
       lockDuration: lockDurationMs,
       stalledInterval: stalledIntervalMs,
       maxStalledCount,
-      name: options.name ?? `${(await import('node:os')).hostname()}:${process.pid}`,
+      name: options.name ?? `${hostname()}:${process.pid}`,
       autorun: false,
     },
   );

@@ -80,10 +80,10 @@ describe('crack-batch on a real Redis', () => {
       try {
         const a = startCli(workArgs(queueName, out, 'worker-a'));
         const b = startCli(workArgs(queueName, out, 'worker-b'));
-        // Kill worker a while it holds a job, once both have done some.
-        const victim = await waitFor('worker a to hold a job after 60 are done', async () => {
+        // Kill worker a while it holds a job, once 30 photos are done.
+        const victim = await waitFor('worker a to hold a job after 30 are done', async () => {
           const counts = await queue.getJobCounts('completed');
-          if ((counts.completed ?? 0) < 60) return undefined;
+          if ((counts.completed ?? 0) < 30) return undefined;
           const held = (await queue.getActive()).find((job) => job.processedBy === 'worker-a');
           return held?.id;
         });
