@@ -50,20 +50,28 @@ export interface IndexRecord {
   mode: 'full' | 'thesis';
   /** The mask threshold. */
   threshold: number;
-  /** Milliseconds: reading + decoding, segment() by phase, writing, the whole job, queue wait. */
-  timings: {
-    readMs: number;
-    segment: SegmentTimings;
-    writeMs: number;
-    jobMs: number;
-    waitMs: number;
-  };
+  /** Where the job's time went. */
+  timings: IndexTimings;
   /** Which worker did it: `<host>:<pid>`. */
   worker: string;
   /** BullMQ attempt number (1 = first). */
   attempt: number;
   /** ISO time at which the outputs were complete. */
   finishedAt: string;
+}
+
+/** Milliseconds of one job, by phase ({@link IndexRecord.timings}). */
+export interface IndexTimings {
+  /** Checking, reading (or downloading) and decoding the photo. */
+  readMs: number;
+  /** The segment() call, by phase. */
+  segment: SegmentTimings;
+  /** Encoding and writing the output set. */
+  writeMs: number;
+  /** The whole job in the worker, up to writing the record. */
+  jobMs: number;
+  /** From enqueue to the start of this attempt. */
+  waitMs: number;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ConnectionOptions } from 'bullmq';
+import { type ConnectionOptions, Queue } from 'bullmq';
 
 /** Where the queue lives: the options every `@crack/batch` function shares. */
 export interface QueueLocation {
@@ -40,4 +40,27 @@ export function assertQueueLocation(location: QueueLocation, caller: string): vo
     throw new RangeError(
       `${caller}: options.queue must be 1-100 letters, digits, '-', '_' or '.', got ${String(queue)}`,
     );
+}
+
+/**
+ * A BullMQ queue handle for producers and readers. Connection errors are not printed as they
+ * happen (ioredis retries a few times); the call that needed Redis fails with
+ * {@link redisError}'s message instead.
+ */
+export function openQueue<Data>(location: QueueLocation, caller: string): Queue<Data> {
+  const queue = new Queue<Data>(location.queue, {
+    connection: connectionOptions(location, caller, 'client'),
+  });
+  queue.on('error', () => {});
+  return queue;
+}
+
+/** An error that names the Redis URL when Redis could not be reached. */
+export function redisError(error: unknown, location: QueueLocation, caller: string): Error {
+  const message = (error as Error)?.message ?? String(error);
+  if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|Connection is closed/i.test(message))
+    return new Error(`${caller}: cannot reach Redis at ${location.redis}: ${message}`, {
+      cause: error,
+    });
+  return error instanceof Error ? error : new Error(message);
 }

@@ -1,8 +1,7 @@
 import { statSync } from 'node:fs';
 import { expandInputs } from '@crack/runtime/node';
-import { Queue } from 'bullmq';
 import { type BatchJobData, JOB_NAME } from './batch-job';
-import { connectionOptions, type QueueLocation } from './connection';
+import { assertQueueLocation, openQueue, type QueueLocation, redisError } from './connection';
 import { type DedupMode, describeInput } from './job-id';
 import { isUrl, LIST_EXTENSIONS, readInputList } from './read-input-list';
 
@@ -35,7 +34,15 @@ export interface EnqueueResult {
   /** Photos already in the queue (waiting, active, done or failed): not added again. */
   existing: number;
   /** Inputs that named nothing usable, with the reason; nothing was queued for them. */
-  problems: Array<{ input: string; message: string }>;
+  problems: InputProblem[];
+}
+
+/** An input that named nothing usable. */
+export interface InputProblem {
+  /** The input as given (or the list entry). */
+  input: string;
+  /** Why, e.g. 'no such file or folder'. */
+  message: string;
 }
 
 /** How many jobs are described and added per round trip. */
@@ -57,7 +64,7 @@ const CHUNK = 500;
  * // { total: 237, added: 237, existing: 0, problems: [] }
  */
 export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
-  const connection = connectionOptions(options, 'enqueue', 'client');
+  assertQueueLocation(options, 'enqueue');
   const { inputs, dedup = 'stat', attempts = 3, backoffMs = 2000 } = options;
   if (!Array.isArray(inputs) || inputs.some((input) => typeof input !== 'string'))
     throw new TypeError('enqueue: options.inputs must be an array of strings');
@@ -71,7 +78,7 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
     throw new RangeError(`enqueue: options.backoffMs must be a number >= 0, got ${backoffMs}`);
 
   const { items, problems } = await expandAll(inputs);
-  const queue = new Queue<BatchJobData>(options.queue, { connection });
+  const queue = openQueue<BatchJobData>(options, 'enqueue');
   let added = 0;
   let existing = 0;
   try {
@@ -108,6 +115,8 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
       );
       added += fresh.length;
     }
+  } catch (error) {
+    throw redisError(error, options, 'enqueue');
   } finally {
     await queue.close();
   }

@@ -1,11 +1,18 @@
-export { type BatchJobData, type BatchJobResult, type IndexRecord, JOB_NAME } from './batch-job';
+export {
+  type BatchJobData,
+  type BatchJobResult,
+  type IndexRecord,
+  type IndexTimings,
+  JOB_NAME,
+} from './batch-job';
 export { assertQueueLocation, type QueueLocation } from './connection';
-export { type EnqueueOptions, type EnqueueResult, enqueue } from './enqueue';
-export { type DedupMode, describeInput } from './job-id';
+export { type EnqueueOptions, type EnqueueResult, enqueue, type InputProblem } from './enqueue';
+export { type DedupMode, type DescribedInput, describeInput } from './job-id';
 export {
   jobOutputBase,
   PARTIAL_FOLDER,
   type PhotoJob,
+  type PhotoJobOutcome,
   type PhotoJobSettings,
   processPhotoJob,
 } from './process-photo';
@@ -28,7 +35,9 @@ export {
   writeRecord,
 } from './results-index';
 export {
+  type BatchJobDone,
   type BatchJobEvent,
+  type BatchJobFailed,
   type BatchWorker,
   type BatchWorkerStats,
   type StartWorkerOptions,

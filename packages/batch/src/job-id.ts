@@ -13,15 +13,20 @@ import { isUrl } from './read-input-list';
  */
 export type DedupMode = 'stat' | 'content';
 
+/** A photo's job, before it is queued. */
+export interface DescribedInput {
+  /** The BullMQ job id: 40 hex digits of SHA-256 over the dedup key. */
+  id: string;
+  /** The job's data. */
+  data: BatchJobData;
+}
+
 /**
  * The job of one input: its data and its id. The id is the first 40 hex digits of SHA-256 over
  * the dedup key, so enqueuing the same photo again names the same BullMQ job, which BullMQ
  * then does not add (it keeps finished jobs, so this holds after they complete or fail).
  */
-export async function describeInput(
-  input: string,
-  dedup: DedupMode,
-): Promise<{ id: string; data: BatchJobData }> {
+export async function describeInput(input: string, dedup: DedupMode): Promise<DescribedInput> {
   if (isUrl(input)) {
     const name = decodeURIComponent(new URL(input).pathname.split('/').pop() ?? '') || 'photo';
     return { id: hashKey(`url\0${input}`), data: { input, name: stripExtension(name) } };

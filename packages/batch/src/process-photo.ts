@@ -38,7 +38,9 @@ export interface PhotoJobSettings extends PhotoOutputOptions {
 
 /** The parts of a BullMQ job a photo job reads. */
 export interface PhotoJob {
+  /** The job id (outputs and the record are named after it). */
   id?: string;
+  /** What was queued. */
   data: BatchJobData;
   /** Attempts started before this one (BullMQ's `attemptsMade`). */
   attemptsMade: number;
@@ -46,6 +48,14 @@ export interface PhotoJob {
   timestamp: number;
   /** When this attempt started (ms). */
   processedOn?: number;
+}
+
+/** What {@link processPhotoJob} did. */
+export interface PhotoJobOutcome {
+  /** The index record of the photo (the earlier one when skipped). */
+  record: IndexRecord;
+  /** True when the outputs and record existed already and nothing was written. */
+  skipped: boolean;
 }
 
 /** A photo that will never work (not a transient error): BullMQ fails it at once. */
@@ -70,7 +80,7 @@ export async function processPhotoJob(
   job: PhotoJob,
   segmenter: Segmenter<PixelImage>,
   settings: PhotoJobSettings,
-): Promise<{ record: IndexRecord; skipped: boolean }> {
+): Promise<PhotoJobOutcome> {
   const started = performance.now();
   const id = job.id;
   if (!id) throw permanent('the job has no id');

@@ -1,6 +1,5 @@
-import { Queue } from 'bullmq';
 import type { BatchJobData } from './batch-job';
-import { connectionOptions, type QueueLocation } from './connection';
+import { assertQueueLocation, openQueue, type QueueLocation, redisError } from './connection';
 
 /** Options of {@link queueStatus}. */
 export interface QueueStatusOptions extends QueueLocation {
@@ -53,13 +52,13 @@ export interface QueueStatus {
  * // { waiting: 1200, active: 8, done: 3400, failed: 3, throughput: 14.2, etaSeconds: 85, ... }
  */
 export async function queueStatus(options: QueueStatusOptions): Promise<QueueStatus> {
-  const connection = connectionOptions(options, 'queueStatus', 'client');
+  assertQueueLocation(options, 'queueStatus');
   const { failedLimit = 100 } = options;
   if (!Number.isInteger(failedLimit) || failedLimit < 0 || failedLimit > 100_000)
     throw new RangeError(
       `queueStatus: options.failedLimit must be an integer in [0, 100000], got ${failedLimit}`,
     );
-  const queue = new Queue<BatchJobData>(options.queue, { connection });
+  const queue = openQueue<BatchJobData>(options, 'queueStatus');
   try {
     const counts = await queue.getJobCounts(
       'waiting',
@@ -92,6 +91,8 @@ export async function queueStatus(options: QueueStatusOptions): Promise<QueueSta
         failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
       })),
     };
+  } catch (error) {
+    throw redisError(error, options, 'queueStatus');
   } finally {
     await queue.close();
   }

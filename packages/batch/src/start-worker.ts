@@ -63,9 +63,35 @@ export interface StartWorkerOptions extends QueueLocation, PhotoOutputOptions {
 }
 
 /** What {@link StartWorkerOptions.onJob} receives after each job. */
-export type BatchJobEvent =
-  | { id: string; input: string; ok: true; skipped: boolean; record: IndexRecord }
-  | { id: string; input: string; ok: false; permanent: boolean; error: string };
+export type BatchJobEvent = BatchJobDone | BatchJobFailed;
+
+/** A job that finished ({@link BatchJobEvent}). */
+export interface BatchJobDone {
+  /** Job id. */
+  id: string;
+  /** The photo. */
+  input: string;
+  /** Finished. */
+  ok: true;
+  /** The outputs existed already. */
+  skipped: boolean;
+  /** Its index record. */
+  record: IndexRecord;
+}
+
+/** An attempt that threw ({@link BatchJobEvent}). */
+export interface BatchJobFailed {
+  /** Job id. */
+  id: string;
+  /** The photo. */
+  input: string;
+  /** Failed. */
+  ok: false;
+  /** A bad photo (failed for good); else BullMQ retries it while attempts remain. */
+  permanent: boolean;
+  /** The error message. */
+  error: string;
+}
 
 /** Counters of a {@link BatchWorker}, and its memory. */
 export interface BatchWorkerStats {
@@ -184,9 +210,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<BatchWor
     worker,
     stats: () => ({ ...counts, tensors: memory().numTensors, rss: process.memoryUsage().rss }),
     async idle() {
-      queue ??= new Queue(options.queue, {
-        connection: connectionOptions(options, caller, 'client'),
-      });
+      // Counted with a worker-style connection: idle() waits through a Redis restart.
+      queue ??= new Queue(options.queue, { connection });
+      queue.on('error', () => {});
       for (;;) {
         const jobs = await queue.getJobCounts(
           'waiting',
@@ -196,7 +222,17 @@ export async function startWorker(options: StartWorkerOptions): Promise<BatchWor
           'waiting-children',
         );
         if (Object.values(jobs).every((n) => n === 0)) return;
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        // Look again when this worker finds the queue drained, or after a while for what other
+        // workers hold and for retries: counting on every job would cost CPU on every photo.
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            worker.off('drained', done);
+            resolve();
+          };
+          const timer = setTimeout(done, 2000);
+          worker.on('drained', done);
+        });
       }
     },
     close(closeOptions = {}) {

@@ -2,6 +2,7 @@
 // loadSegmenter that also takes model paths, image paths and encoded bytes, and PNG writers.
 // Kept out of the main entry so browser bundles of @crack/runtime never pull node: built-ins.
 
+export { checkWritableFile, checkWritableFolder } from './cli/check-writable';
 export { type ExpandedInputs, expandInputs } from './cli/expand-inputs';
 export * from './index';
 export { loadSegmenter } from './io/load-node-segmenter';
@@ -17,4 +18,3 @@ export {
 } from './io/segment-to-files';
 export { type OutputFile, type WriteOutputSetOptions, writeOutputSet } from './io/write-output-set';
 export { writeMaskPng, writeOverlayPng } from './io/write-result-png';
-export { checkWritableFile, checkWritableFolder } from './cli/check-writable';

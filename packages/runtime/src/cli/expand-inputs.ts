@@ -12,7 +12,12 @@ export interface ExpandedInputs {
   /** Image files to process, in order, without duplicates. */
   files: string[];
   /** Arguments that named nothing usable, each with the reason. */
-  problems: Array<{ input: string; message: string }>;
+  problems: Array<{
+    /** The argument. */
+    input: string;
+    /** Why it gave no file. */
+    message: string;
+  }>;
 }
 
 /**
