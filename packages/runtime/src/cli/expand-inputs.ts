@@ -9,8 +9,15 @@ const OWN_OUTPUTS = /\.(mask|overlay|prob)\.png$/i;
 
 /** The inputs of one run: files to process, and arguments that named nothing usable. */
 export interface ExpandedInputs {
+  /** Image files to process, in order, without duplicates. */
   files: string[];
-  problems: Array<{ input: string; message: string }>;
+  /** Arguments that named nothing usable, each with the reason. */
+  problems: Array<{
+    /** The argument. */
+    input: string;
+    /** Why it gave no file. */
+    message: string;
+  }>;
 }
 
 /**
@@ -18,7 +25,8 @@ export interface ExpandedInputs {
  * image); a folder gives its .jpg/.jpeg/.png files (not recursive); anything else with glob
  * characters is a glob (`photos/**\/*.jpg`, via tinyglobby, so it works on Node 20). Folders and
  * globs skip this command's own outputs (*.mask.png, *.overlay.png, *.prob.png). Duplicates are dropped;
- * order is the arguments' order, each folder or glob sorted by name.
+ * order is the arguments' order, each folder or glob sorted by name. Used by `crack-segment` and
+ * `crack-batch enqueue`. Node only.
  */
 export async function expandInputs(inputs: string[]): Promise<ExpandedInputs> {
   const files: string[] = [];

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { encodePng } from '@crack/data/image';
 import { readImageFile, writeFileAtomic } from '@crack/data/node';
 import { DEFAULT_MODEL_ID } from '@crack/models';
 import { modelDirectory } from '@crack/models/node';
@@ -11,14 +10,11 @@ import { BACKEND_NAMES, type BackendName } from '../backend/backend-choice';
 import { initBackend } from '../backend/init-backend';
 import { INFERENCE_ENGINES, type InferenceEngine } from '../engine/engine-choice';
 import { loadSegmenter } from '../io/load-node-segmenter';
-import { type CrackMeasurements, measureCracks } from '../measure/measure-cracks';
+import { type PhotoReport, photoOutputPaths, segmentToFiles } from '../io/segment-to-files';
 import { SEGMENTER_DEFAULTS } from '../segmenter/load-segmenter';
-import { maskToImage } from '../segmenter/mask-to-image';
-import { renderOverlay } from '../segmenter/render-overlay';
-import type { SegmentMode, SegmentTimings } from '../segmenter/types';
+import type { SegmentMode } from '../segmenter/types';
 import { checkWritableFile, checkWritableFolder } from './check-writable';
 import { expandInputs } from './expand-inputs';
-import { type OutputFile, writeOutputSet } from './write-output-set';
 
 /** Exit codes of `crack-segment`, documented in --help and the README. */
 export const EXIT = {
@@ -68,16 +64,7 @@ interface CliOptions {
 }
 
 /** One processed image in the summary. */
-interface ImageReport {
-  input: string;
-  width: number;
-  height: number;
-  crackPixels: number;
-  crackFraction: number;
-  timings: SegmentTimings;
-  outputs: { mask: string; overlay?: string; measurements?: string; probabilities?: string };
-  measurements?: CrackMeasurements;
-}
+type ImageReport = PhotoReport;
 
 function numberIn(name: string, min: number, max: number, integer = false) {
   return (value: string): number => {
@@ -369,25 +356,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   return reports.length > 0 || existing.length > 0 ? EXIT.ok : EXIT.failed;
 }
 
-/** The files one photo produces with these options, by kind. */
 function outputPaths(base: string, options: CliOptions): ImageReport['outputs'] {
-  return {
-    mask: `${base}.mask.png`,
-    ...(options.overlay ? { overlay: `${base}.overlay.png` } : {}),
-    ...(options.probabilities ? { probabilities: `${base}.prob.png` } : {}),
-    ...(options.measure ? { measurements: `${base}.cracks.json` } : {}),
-  };
-}
-
-/**
- * 8-bit probabilities, v = round(255 p): `crack-metrics --sweep` reads v / 255, so threshold 0.5
- * keeps v >= 128, exactly the pixels of the 0.5 mask (p >= 0.5 <=> round(255 p) >= 128).
- */
-function probabilityImage(probabilities: Float32Array, width: number, height: number) {
-  const data = new Uint8Array(probabilities.length);
-  for (let i = 0; i < data.length; i++)
-    data[i] = Math.round(255 * Math.min(1, Math.max(0, probabilities[i] as number)));
-  return { data, width, height, channels: 1 as const };
+  return photoOutputPaths(base, options);
 }
 
 async function processFile(
@@ -397,43 +367,15 @@ async function processFile(
   options: CliOptions,
 ): Promise<ImageReport> {
   const image = await readImageFile(file, { channels: 3 });
-  const result = await segmenter.segment(image);
-  const outputs = outputPaths(base, options);
-  const set: OutputFile[] = [
-    { file: outputs.mask, data: encodePng(maskToImage(result.mask, result.width, result.height)) },
-  ];
-  if (outputs.overlay)
-    set.push({ file: outputs.overlay, data: encodePng(renderOverlay(image, result.mask)) });
-  if (outputs.probabilities) {
-    set.push({
-      file: outputs.probabilities,
-      data: encodePng(probabilityImage(result.probabilities, result.width, result.height)),
-    });
-  }
-  let measurements: CrackMeasurements | undefined;
-  if (outputs.measurements) {
-    measurements = measureCracks(result.mask, result.width, result.height, {
-      ...(options.mmPerPixel === undefined ? {} : { mmPerPixel: options.mmPerPixel }),
-      minPixels: options.minPixels,
-    });
-    set.push({
-      file: outputs.measurements,
-      data: `${JSON.stringify({ input: file, width: result.width, height: result.height, ...measurements }, null, 2)}\n`,
-    });
-  }
-  await writeOutputSet(set);
-  let crackPixels = 0;
-  for (const value of result.mask) crackPixels += value;
-  return {
+  return segmentToFiles(segmenter, image, {
     input: file,
-    width: result.width,
-    height: result.height,
-    crackPixels,
-    crackFraction: crackPixels / (result.width * result.height),
-    timings: result.timings,
-    outputs,
-    ...(measurements ? { measurements } : {}),
-  };
+    base,
+    overlay: options.overlay,
+    probabilities: options.probabilities,
+    measure: options.measure,
+    mmPerPixel: options.mmPerPixel,
+    minPixels: options.minPixels,
+  });
 }
 
 /** `<out or input folder>/<name without extension>`, made unique within one run. */

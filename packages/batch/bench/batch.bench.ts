@@ -1,0 +1,279 @@
+// crack-batch benchmark: photos/s with 1 and 2 worker processes, the queue's per-photo overhead
+// against plain crack-segment on the same photos in the same run, and a worker's memory (RSS,
+// tensor count) sampled over many photos. Prints JSON lines; starts its own redis-server.
+//
+//   pnpm --filter @crack/batch bench
+//   tsx bench/batch.bench.ts --photos 100 --width 480 --height 320 --reps 2 --memory-photos 2000
+//
+// Two measures, crack-segment and `crack-batch work` alternately, reps times each:
+// - wall clock in the steady state, from the modification times of the first and the last mask
+//   written (so process start-up and model loading, paid once per worker, do not count). On a
+//   busy machine this moves with the load of the other processes, so the load is printed along.
+// - CPU time (user + system, from bash's `times`, including child processes) per photo:
+//   (CPU of N photos - CPU of 1 photo) / (N - 1), which removes start-up and model loading and
+//   hardly depends on what else runs. The overhead of the queue is compared on both.
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { enqueue, startWorker } from '../src/index';
+import { writePhotos } from '../test/helpers/fixtures';
+import { startRedis } from '../test/helpers/redis-server';
+
+const { values } = parseArgs({
+  options: {
+    photos: { type: 'string', default: '100' },
+    width: { type: 'string', default: '480' },
+    height: { type: 'string', default: '320' },
+    reps: { type: 'string', default: '2' },
+    'memory-photos': { type: 'string', default: '2000' },
+    'memory-size': { type: 'string', default: '96' },
+    'sample-every': { type: 'string', default: '100' },
+  },
+});
+const photos = Number(values.photos);
+const width = Number(values.width);
+const height = Number(values.height);
+const reps = Number(values.reps);
+const memoryPhotos = Number(values['memory-photos']);
+const memorySize = Number(values['memory-size']);
+const sampleEvery = Number(values['sample-every']);
+
+const require = createRequire(import.meta.url);
+const segmentCli = path.join(
+  path.dirname(require.resolve('@crack/runtime/package.json')),
+  'bin/crack-segment.js',
+);
+const batchCli = path.resolve(import.meta.dirname, '../bin/crack-batch.js');
+const print = (line: object) => console.log(JSON.stringify(line));
+const load = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+function cpuModel(): string {
+  try {
+    const text = execFileSync('lscpu', { encoding: 'utf8' });
+    return /^Model name:\s*(.+)$/m.exec(text)?.[1]?.trim() ?? 'unknown';
+  } catch {
+    return os.cpus()[0]?.model ?? 'unknown';
+  }
+}
+
+/** Runs `node ...args` under bash and returns the CPU seconds (user + system) it used. */
+function run(args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const quoted = [process.execPath, ...args]
+      .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
+      .join(' ');
+    // `times` prints the shell's and then its children's user and system time.
+    const child = spawn('bash', ['-c', `${quoted} >/dev/null && times >&3`], {
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let times = '';
+    child.stderr?.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.stdio[3]?.on('data', (chunk) => {
+      times += chunk;
+    });
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`${args[0]} exited ${code}:\n${stderr}`));
+      const line = times.trim().split('\n')[1] ?? '';
+      const seconds = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map(
+        (m) => 60 * Number(m[1]) + Number(m[2]),
+      );
+      resolve(seconds.reduce((a, b) => a + b, 0));
+    });
+  });
+}
+
+/** Steady-state photos/s from the masks' modification times, and the wall time. */
+async function timed(out: string, runIt: () => Promise<number>) {
+  const loadBefore = load();
+  const start = performance.now();
+  const cpuS = await runIt();
+  const wallS = (performance.now() - start) / 1000;
+  const masks = (await readdir(out)).filter((name) => name.endsWith('.mask.png'));
+  const times = (
+    await Promise.all(masks.map(async (m) => (await stat(path.join(out, m))).mtimeMs))
+  ).sort((a, b) => a - b);
+  const spanS = ((times.at(-1) as number) - (times[0] as number)) / 1000;
+  return {
+    photos: masks.length,
+    photosPerS: Math.round(((masks.length - 1) / spanS) * 1000) / 1000,
+    msPerPhoto: Math.round((spanS / (masks.length - 1)) * 1000 * 10) / 10,
+    wallS: Math.round(wallS * 10) / 10,
+    cpuS: Math.round(cpuS * 100) / 100,
+    loadBefore,
+    loadAfter: load(),
+  };
+}
+
+const temp = await mkdtemp(path.join(os.tmpdir(), 'crack-batch-bench-'));
+const redis = await startRedis();
+try {
+  print({
+    bench: 'machine',
+    cpu: cpuModel(),
+    cores: os.availableParallelism(),
+    load: load(),
+    node: process.version,
+    model: '@crack/models default',
+  });
+  const input = path.join(temp, 'in');
+  await writePhotos(input, photos, width);
+  if (width !== height) {
+    // writePhotos makes squares; regenerate at width x height.
+    await rm(input, { recursive: true });
+    const { syntheticCrack } = await import('@crack/data');
+    const { writePngFile } = await import('@crack/data/node');
+    for (let i = 0; i < photos; i++)
+      await writePngFile(
+        path.join(input, `img-${String(i).padStart(4, '0')}.png`),
+        syntheticCrack(i, { width, height }).image,
+      );
+  }
+
+  // One photo, for the CPU cost of starting a process and loading the model.
+  const single = path.join(temp, 'in-1');
+  await mkdir(single);
+  await copyFile(path.join(input, 'img-0000.png'), path.join(single, 'img-0000.png'));
+
+  let queues = 0;
+  const segment = (folder: string, out: string) => () =>
+    run([segmentCli, folder, '--out', out, '--quiet']);
+  const batch = (folder: string, out: string, workers: number) => async () => {
+    const queue = `bench-${queues++}`;
+    await enqueue({ redis: redis.url, queue, inputs: [folder] });
+    return run([
+      batchCli,
+      'work',
+      '--redis',
+      redis.url,
+      '--queue',
+      queue,
+      '--out',
+      out,
+      '-c',
+      String(workers),
+      '--exit-when-empty',
+      '--quiet',
+    ]);
+  };
+  const perPhoto = { 'crack-segment': [] as number[], 'crack-batch': [] as number[] };
+  const cpuPerPhoto = { 'crack-segment': [] as number[], 'crack-batch': [] as number[] };
+  for (let rep = 0; rep < reps; rep++) {
+    for (const tool of ['crack-segment', 'crack-batch'] as const) {
+      const out = path.join(temp, `${tool}-${rep}`);
+      const outSingle = path.join(temp, `${tool}-${rep}-single`);
+      const full = await timed(
+        out,
+        tool === 'crack-segment' ? segment(input, out) : batch(input, out, 1),
+      );
+      const startup = await (tool === 'crack-segment'
+        ? segment(single, outSingle)
+        : batch(single, outSingle, 1))();
+      const cpuMsPerPhoto = Math.round(((full.cpuS - startup) / (photos - 1)) * 1000 * 10) / 10;
+      perPhoto[tool].push(full.msPerPhoto);
+      cpuPerPhoto[tool].push(cpuMsPerPhoto);
+      print({
+        bench: 'throughput',
+        tool,
+        ...(tool === 'crack-batch' ? { workers: 1 } : {}),
+        rep,
+        width,
+        height,
+        ...full,
+        cpuStartupS: Math.round(startup * 100) / 100,
+        cpuMsPerPhoto,
+      });
+    }
+  }
+  const overhead = (values: Record<'crack-segment' | 'crack-batch', number[]>) => {
+    const plain = median(values['crack-segment']);
+    const queued = median(values['crack-batch']);
+    return {
+      crackSegmentMsPerPhoto: plain,
+      crackBatchMsPerPhoto: queued,
+      overheadMsPerPhoto: Math.round((queued - plain) * 10) / 10,
+      overheadPercent: Math.round(((queued - plain) / plain) * 1000) / 10,
+    };
+  };
+  print({
+    bench: 'overhead',
+    measure: 'wall clock, steady state',
+    ...overhead(perPhoto),
+    target: '< 5 %',
+    reps,
+    load: load(),
+  });
+  print({
+    bench: 'overhead',
+    measure: 'CPU time',
+    ...overhead(cpuPerPhoto),
+    target: '< 5 %',
+    reps,
+    load: load(),
+  });
+  const oneMs = median(perPhoto['crack-batch']);
+
+  const out2 = path.join(temp, 'batch2');
+  const two = await timed(out2, batch(input, out2, 2));
+  print({
+    bench: 'throughput',
+    tool: 'crack-batch',
+    workers: 2,
+    width,
+    height,
+    ...two,
+    speedupVs1: Math.round((two.photosPerS / (1000 / oneMs)) * 100) / 100,
+  });
+
+  // Memory: one worker in this process over many photos.
+  if (memoryPhotos > 0) {
+    const memoryInput = path.join(temp, 'memory-in');
+    await writePhotos(memoryInput, memoryPhotos, memorySize);
+    await enqueue({ redis: redis.url, queue: 'bench-memory', inputs: [memoryInput] });
+    const samples: Array<{ photos: number; rssMB: number; heapMB: number; tensors: number }> = [];
+    const worker = await startWorker({
+      redis: redis.url,
+      queue: 'bench-memory',
+      out: path.join(temp, 'memory-out'),
+      compactOnClose: false,
+      onJob: () => {
+        const stats = worker.stats();
+        const done = stats.processed + stats.failed;
+        if (done % sampleEvery !== 0 && done !== 1) return;
+        const sample = {
+          photos: done,
+          rssMB: Math.round((stats.rss / 2 ** 20) * 10) / 10,
+          heapMB: Math.round((process.memoryUsage().heapUsed / 2 ** 20) * 10) / 10,
+          tensors: stats.tensors,
+        };
+        samples.push(sample);
+        print({ bench: 'memory-sample', size: memorySize, ...sample });
+      },
+    });
+    await worker.idle();
+    await worker.close();
+    const afterWarmup = samples.filter((s) => s.photos >= sampleEvery);
+    const rss = afterWarmup.map((s) => s.rssMB);
+    print({
+      bench: 'memory',
+      photos: memoryPhotos,
+      size: `${memorySize}x${memorySize}`,
+      tensorsMin: Math.min(...samples.map((s) => s.tensors)),
+      tensorsMax: Math.max(...samples.map((s) => s.tensors)),
+      rssFirstMB: rss[0],
+      rssLastMB: rss.at(-1),
+      rssMaxMB: Math.max(...rss),
+      rssGrowthMB: Math.round(((rss.at(-1) as number) - (rss[0] as number)) * 10) / 10,
+      load: load(),
+    });
+  }
+} finally {
+  await redis.stop();
+  await rm(temp, { recursive: true, force: true });
+}
