@@ -28,7 +28,12 @@ export interface LoadEncoderWeightsReport {
   /** Weights copied, as `layer/weight` names. */
   loaded: string[];
   /** Source weights not copied, with the reason (no such layer, shape mismatch, filtered out). */
-  skipped: Array<{ name: string; reason: string }>;
+  skipped: Array<{
+    /** The source weight's `layer/weight` name. */
+    name: string;
+    /** Why it was not copied. */
+    reason: string;
+  }>;
 }
 
 const FN = 'loadEncoderWeights';

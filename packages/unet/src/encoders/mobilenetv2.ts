@@ -59,7 +59,9 @@ export function mobileNetV2Plan(
   expansion: number,
   depth: number,
 ): {
+  /** Output channels of the stem convolution. */
   stem: number;
+  /** Every inverted-residual block, in order. */
   blocks: MobileNetV2BlockPlan[];
 } {
   const alpha = baseFilters / 32;

@@ -15,7 +15,14 @@ import { convUnit, unitNames } from './conv-unit';
 export function fireWidths(
   filters: number,
   squeezeRatio: number,
-): { squeeze: number; expand1: number; expand3: number } {
+): {
+  /** Channels of the 1x1 squeeze convolution. */
+  squeeze: number;
+  /** Channels of the parallel 1x1 expand convolution. */
+  expand1: number;
+  /** Channels of the parallel 3x3 expand convolution. */
+  expand3: number;
+} {
   const expand1 = Math.floor(filters / 2);
   return {
     squeeze: Math.max(1, Math.round(squeezeRatio * filters)),
