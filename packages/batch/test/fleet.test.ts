@@ -90,6 +90,11 @@ describe('crack-batch on a real Redis', () => {
         a.child.kill('SIGKILL');
         expect(await a.exited).toBe(128 + 9);
         expect(victim).toMatch(/^[0-9a-f]{40}$/);
+        // What worker a really held when it died: between the query above and the kill it may have
+        // finished that job and taken the next one. Its lock outlives it, so the job is still active.
+        const held = (await queue.getActive())
+          .filter((job) => job.processedBy === 'worker-a')
+          .map((job) => job.id as string);
 
         // Worker b finishes everything, including the killed job once its lock has expired.
         const counts = await waitFor('all 303 jobs to finish', async () => {
@@ -98,13 +103,19 @@ describe('crack-batch on a real Redis', () => {
         });
         expect(counts).toMatchObject({ completed: 300, failed: 3, waiting: 0, delayed: 0 });
         expect(await queue.getJobState(victim as string)).toBe('completed');
-        // The killed worker's job went through BullMQ's stalled-job recovery.
-        await waitFor(
-          'the stalled event',
-          async () => (stalled.length > 0 ? true : undefined),
-          MINUTES,
-        );
-        expect(stalled).toContain(victim);
+        // The killed worker's job went through BullMQ's stalled-job recovery (unless it died
+        // between two jobs, holding none: then there is nothing to recover).
+        if (held.length > 0) {
+          await waitFor(
+            'the stalled event',
+            async () => (stalled.length > 0 ? true : undefined),
+            MINUTES,
+          );
+          expect(stalled).toEqual(expect.arrayContaining(held));
+          for (const id of held) expect(await queue.getJobState(id)).toBe('completed');
+        } else {
+          console.warn('fleet test: worker a held no job when it was killed; no stalled job');
+        }
 
         // Graceful stop: SIGTERM, the worker closes and writes the index.
         b.child.kill('SIGTERM');
