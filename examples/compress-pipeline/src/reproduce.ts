@@ -29,8 +29,11 @@ import type { ReportFile } from './stages/report';
 /** A variant of the base run: how its config differs, what it reuses and which stages it runs. */
 export interface Arm {
   name: string;
-  /** The table it belongs to. */
-  table: '4-4' | '4-5';
+  /**
+   * The table it belongs to: 4-4 (distillation, against the control), 4-5 (pruning the
+   * distilled student, against it) or 4-5-control (pruning the control, against the control).
+   */
+  table: '4-4' | '4-5' | '4-5-control';
   /** One line for the tables. */
   label: string;
   change: (config: PipelineConfig) => void;
@@ -114,6 +117,19 @@ export const ARMS: readonly Arm[] = [
     label: 'random channels, same sampling and fine-tuning as the default',
     change: (c) => {
       c.prune.criterion = 'random';
+    },
+    reuse: [...TEACHER_STAGES, 'train-student-plain', 'train-student-distilled'],
+    stages: PRUNE_STAGES,
+    model: 'prunedFinetuned',
+  },
+  {
+    name: 'prune-control',
+    table: '4-5-control',
+    label:
+      "LASSO on the control student, same sampling and fine-tuning as the default but towards itself (no teacher anywhere: the shipped model's recipe)",
+    change: (c) => {
+      c.prune.parent = 'plain';
+      c.prune.finetuneTeacher = 'parent';
     },
     reuse: [...TEACHER_STAGES, 'train-student-plain', 'train-student-distilled'],
     stages: PRUNE_STAGES,
@@ -316,6 +332,16 @@ function tables(replicates: readonly Replicate[], config: PipelineConfig): strin
     ],
     'base.studentDistilled',
   );
+  // Pruning without any teacher: the control student pruned and fine-tuned towards itself.
+  const controlArms = ARMS.filter((arm) => arm.table === '4-5-control');
+  const table45control = comparison(
+    replicates,
+    [
+      { label: 'unpruned parent (control student, no distillation)', key: 'base.studentPlain' },
+      ...controlArms.map((arm) => ({ label: `pruned 0.5: ${arm.label}`, key: arm.name })),
+    ],
+    'base.studentPlain',
+  );
   const ids = ['teacher', 'studentPlain', 'studentDistilled', 'prunedFinetuned'];
   const means = ids
     .map((id) => {
@@ -372,6 +398,10 @@ function tables(replicates: readonly Replicate[], config: PipelineConfig): strin
     '## Table 4-5: channel pruning at ratio 0.5 (same budget)',
     '',
     table45,
+    '',
+    '## Table 4-5, control parent: pruning the student trained without distillation',
+    '',
+    table45control,
     '',
     '## Table 4-6: the framework',
     '',

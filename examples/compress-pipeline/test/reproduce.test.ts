@@ -1,5 +1,5 @@
 /**
- * `reproduce` on the tiny preset: one fold, two seeds sharing the fold's teacher, two ablation
+ * `reproduce` on the tiny preset: one fold, two seeds sharing the fold's teacher, three ablation
  * arms; the tables are checked against the runs' own report.json files, and a rerun does nothing.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,7 +19,9 @@ const config = tinyConfig((c) => {
   c.fold = null;
 });
 const root = temporaryDir('reproduce');
-const arms = ARMS.filter((arm) => arm.name === 'distill-thesis' || arm.name === 'prune-l1');
+const arms = ARMS.filter((arm) =>
+  ['distill-thesis', 'prune-l1', 'prune-control'].includes(arm.name),
+);
 const read = <T>(...parts: string[]): T =>
   JSON.parse(readFileSync(path.join(root, ...parts), 'utf8')) as T;
 let tensorsBefore = 0;
@@ -89,6 +91,35 @@ describe('reproduce (tiny preset)', () => {
     );
     const sign = mean(deltas) >= 0 ? '+' : '';
     expect(tables).toContain(`| ${sign}${mean(deltas).toFixed(4)} ± `);
+  });
+
+  it('prunes the control student in the prune-control arm and pairs it with the control', () => {
+    for (const seed of [1, 2]) {
+      const armConfig = read<{ prune: { parent: string; finetuneTeacher: string } }>(
+        'fold-0',
+        `seed-${seed}`,
+        'prune-control',
+        'config.json',
+      );
+      expect(armConfig.prune).toMatchObject({ parent: 'plain', finetuneTeacher: 'parent' });
+    }
+    const f1 = (seed: number, dir: string, id: string) =>
+      (
+        read<ReportFile>('fold-0', `seed-${seed}`, dir, 'report.json').models.find(
+          (row) => row.id === id,
+        ) as ReportRow
+      ).f1;
+    const deltas = [1, 2].map(
+      (s) => f1(s, 'prune-control', 'prunedFinetuned') - f1(s, 'base', 'studentPlain'),
+    );
+    const delta = ((deltas[0] as number) + (deltas[1] as number)) / 2;
+    const tables = readFileSync(path.join(root, 'tables.md'), 'utf8');
+    const section = tables.slice(tables.indexOf('## Table 4-5, control parent'));
+    expect(section).toMatch(
+      new RegExp(
+        `\\| pruned 0\\.5: LASSO on the control student[^|]*\\| 2 \\|[^\\n]*\\| ${delta >= 0 ? '\\+' : ''}${delta.toFixed(4)} ± `,
+      ),
+    );
   });
 
   it('does nothing on a rerun', async () => {
