@@ -6,10 +6,12 @@ import {
 } from '@tensorflow/tfjs-core';
 import { addConfig } from './add';
 import { concatConfig } from './concat';
+import { conv2dConfig } from './conv2d';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-conv2d-backprop-filter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-conv2d-backprop-input';
+import { fusedConv2dConfig } from './fused-conv2d';
 import { castConfig, identityConfig } from './identity';
 import { replacedNativeKernels, WASM_BACKEND } from './kernel-scope';
 import { maxPoolGradConfig } from './max-pool-grad';
@@ -31,6 +33,8 @@ const trainingKernels: readonly KernelConfig[] = [
  * only over a native kernel that is there.
  */
 const replacementKernels: readonly KernelConfig[] = [
+  conv2dConfig,
+  fusedConv2dConfig,
   addConfig,
   sumConfig,
   sliceConfig,

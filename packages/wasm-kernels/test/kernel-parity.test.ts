@@ -57,6 +57,20 @@ const convCases: Case[] = [
   },
 ];
 
+// Forward convolutions (Conv2D, FusedConv2D): the direct SIMD kernel's channel blocks (8, 4,
+// padded), pixel groups and their tails, input channels up to its limit of 64 and past it
+// (XNNPACK), 1x1 filters, and strided ones (XNNPACK).
+const forwardCases: Case[] = [
+  ...convCases,
+  { x: [2, 5, 13, 8], kernel: [3, 3], outChannels: 16, strides: [1, 1], pad: 'same' },
+  { x: [1, 6, 11, 17], kernel: [3, 3], outChannels: 12, strides: [1, 1], pad: 'same' },
+  { x: [1, 4, 7, 1], kernel: [3, 3], outChannels: 1, strides: [1, 1], pad: 'same' },
+  { x: [2, 5, 9, 33], kernel: [1, 1], outChannels: 20, strides: [1, 1], pad: 'valid' },
+  { x: [1, 4, 5, 64], kernel: [3, 3], outChannels: 7, strides: [1, 1], pad: 'same' },
+  { x: [1, 4, 5, 65], kernel: [3, 3], outChannels: 8, strides: [1, 1], pad: 'same' },
+  { x: [1, 3, 6, 8], kernel: [3, 7], outChannels: 4, strides: [1, 1], pad: 'same' },
+];
+
 const depthwiseCases: Case[] = [
   { x: [1, 9, 11, 3], kernel: [3, 3], outChannels: 1, strides: [1, 1], pad: 'same' },
   { x: [2, 9, 11, 4], kernel: [3, 3], outChannels: 1, strides: [1, 1], pad: 'valid' },
@@ -215,6 +229,37 @@ describe('wasm training kernels match the cpu backend (relative error < 1e-4)', 
         dataFormat: 'NHWC',
         inputShape: c.x,
       });
+    });
+  }
+
+  for (const [index, c] of forwardCases.entries()) {
+    const { filter } = shapesOf(c, false);
+    const inputs = () => ({
+      x: {
+        values: randomValues(
+          c.x.reduce((a, b) => a * b),
+          200 + index,
+        ),
+        shape: c.x,
+      },
+      filter: {
+        values: randomValues(
+          filter.reduce((a, b) => a * b),
+          220 + index,
+        ),
+        shape: filter,
+      },
+    });
+    const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dilations: [1, 1] };
+    it(`Conv2D ${describeCase(c)}`, async () => {
+      await compare('Conv2D', inputs(), attrs);
+    });
+    it(`FusedConv2D (bias, ReLU) ${describeCase(c)}`, async () => {
+      const bias = { values: randomValues(c.outChannels, 240 + index), shape: [c.outChannels] };
+      await compare('FusedConv2D', { ...inputs(), bias }, { ...attrs, activation: 'relu' });
+    });
+    it(`FusedConv2D (no bias, linear) ${describeCase(c)}`, async () => {
+      await compare('FusedConv2D', inputs(), { ...attrs, activation: 'linear' });
     });
   }
 
