@@ -113,7 +113,8 @@ function wrapKernels(): void {
 
 async function main(): Promise<void> {
   const choice = await initBackend({ prefer: 'wasm', threads: 1, logger: null });
-  if (choice.backend !== 'wasm') throw new Error(`kernel-profile: no wasm backend (${choice.reason})`);
+  if (choice.backend !== 'wasm')
+    throw new Error(`kernel-profile: no wasm backend (${choice.reason})`);
   wrapKernels();
   const reps = Number(values.reps);
   for (const model of values.models.split(',') as ModelName[]) {

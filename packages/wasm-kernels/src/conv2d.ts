@@ -73,16 +73,17 @@ export function directConv2d(
 }
 
 /**
- * Conv2D for the wasm backend. Stride 1, dilation 1, NHWC, float32, up to 64 input channels (all
- * of a small U-Net's 3x3 convolutions, and the 1x1 convolutions this package's kernels run):
- * this package's WebAssembly SIMD direct convolution ({@link directConv2d}). Everything else,
- * and the multi-threaded build: the native XNNPACK kernel.
+ * Conv2D for the wasm backend. Stride 1, dilation 1, NHWC, float32, input x output channels up
+ * to 256 (a small U-Net's full- and half-resolution 3x3 convolutions, and the 1x1 convolutions
+ * this package's kernels run): this package's WebAssembly SIMD direct convolution
+ * ({@link directConv2d}). Everything else, and the multi-threaded build: the native XNNPACK
+ * kernel.
  *
  * The native kernel caches one XNNPACK operator per filter tensor; a training step brings new
  * filter tensors, so every convolution of it builds a new operator, whose indirection buffer
  * (one pointer per output pixel and tap) costs ~5-10 ms on a 320x480 image, about as much as the
- * convolution itself. The direct kernel needs no setup and is as fast as XNNPACK's convolution
- * alone on these shapes.
+ * convolution itself. The direct kernel needs no setup; its convolution alone is within ~10% of
+ * XNNPACK's.
  */
 function conv2d(args: {
   inputs: { x: TensorInfo; filter: TensorInfo };
@@ -90,11 +91,25 @@ function conv2d(args: {
   attrs: Conv2DAttrs;
 }): TensorInfo {
   const { inputs, backend, attrs } = args;
+  const { x, filter } = inputs;
+  const products = (filter.shape[2] as number) * (filter.shape[3] as number);
+  const out =
+    products <= DIRECT_CONV2D_MAX_CHANNEL_PRODUCT ? directConv2d(backend, x, filter, attrs) : null;
   return (
-    directConv2d(backend, inputs.x, inputs.filter, attrs) ??
+    out ??
     ((replacedNativeKernels.get(Conv2D) as KernelConfig).kernelFunc(args as never) as TensorInfo)
   );
 }
+
+/**
+ * Input x output channels up to which Conv2D runs the direct kernel. XNNPACK's setup for a new
+ * filter grows with pixels x taps, its convolution with pixels x taps x channels, so the setup
+ * matters less the more channels: measured on 3x3 convolutions with a new filter tensor each
+ * call (bench/kernels.bench.ts), the direct kernel takes 0.44x XNNPACK's time on 320x480 3->8,
+ * 0.66x on 8->8, 0.77x on 16->8 and 8->16, about the same on 16->16 and 32->16, and 1.05-1.07x on
+ * 16->32 and 32->32 at 80x120.
+ */
+const DIRECT_CONV2D_MAX_CHANNEL_PRODUCT = 256;
 
 /**
  * Kernel config of {@link conv2d} for `tf.registerKernel` (replaces the native one; its setup
