@@ -4,7 +4,7 @@
 // one process, so they see the same load; each line gives the median and minimum process CPU
 // time per call (steadier than wall time on a shared machine), and the load average.
 //
-//   npx tsx bench/kernels.bench.ts [--reps 7]
+//   npx tsx bench/kernels.bench.ts [--reps 7] [--only 'substring of the kernel and shape']
 //
 // - Conv2D with a new filter tensor each call (a training step: forward and input gradients):
 //   native (XNNPACK, which builds an operator for every new filter) vs the direct SIMD kernel.
@@ -21,7 +21,9 @@ import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../s
 import { conv2DBackpropFilterConfig as mainConv2DBackpropFilterConfig } from './baseline/conv2d-backprop-filter.main';
 import { conv2DBackpropInputConfig as mainConv2DBackpropInputConfig } from './baseline/conv2d-backprop-input.main';
 
-const { values } = parseArgs({ options: { reps: { type: 'string', default: '7' } } });
+const { values } = parseArgs({
+  options: { reps: { type: 'string', default: '7' }, only: { type: 'string', default: '' } },
+});
 const reps = Number(values.reps);
 
 // Native configs, then this package's.
@@ -59,6 +61,7 @@ function ab(
   variants: { baseline: () => void; new: () => void },
   setup: { baseline: () => void; new: () => void },
 ): void {
+  if (!`${name} ${shape}`.includes(values.only)) return;
   const before = load();
   const samples = { baseline: [] as number[], new: [] as number[] };
   for (let i = -1; i < reps; i += 1) {

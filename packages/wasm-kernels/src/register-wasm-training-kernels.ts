@@ -50,8 +50,11 @@ const replacementKernels: readonly KernelConfig[] = [
  * DepthwiseConv2dNativeBackpropInput (missing from @tensorflow/tfjs-backend-wasm 4.22, so no
  * convolutional model can train on it), Conv2DBackpropInput (present, but a plain loop about
  * 10x slower than the forward convolution; it also runs every `conv2dTranspose`), MaxPoolGrad
- * (present, ~7x slower than a loop in TypeScript), and Slice, SplitV, Concat, Identity and Cast
- * (present, but copying where they need not, or in runs too short for `TypedArray.set`).
+ * (present, ~7x slower than a loop in TypeScript), Conv2D and FusedConv2D (present, but XNNPACK
+ * builds an operator for every new filter tensor, i.e. for every convolution of a training step;
+ * replaced by a direct SIMD convolution where that is faster), and Slice, SplitV, Concat,
+ * Identity and Cast (present, but copying where they need not, or in runs too short for
+ * `TypedArray.set`).
  */
 export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
   ...trainingKernels,
