@@ -10,6 +10,7 @@ import {
 import { KernelScope, WASM_BACKEND } from './kernel-scope';
 import { simdFilterGradient } from './simd-filter-gradient';
 import { spatialWindow } from './spatial-window';
+import { stridedFilterGradient } from './strided-filter-gradient';
 import { wasmHeap } from './wasm-heap';
 
 /**
@@ -20,8 +21,10 @@ import { wasmHeap } from './wasm-heap';
  * Stride 1 (every convolution of the U-Net): a WebAssembly SIMD kernel of this package
  * ({@link simdFilterGradient}, ~3.5 ms on 320x480x8 -> 8), or where that cannot run (no SIMD, or
  * its memory cannot grow) one XNNPACK convolution over column segments
- * ({@link segmentedFilterGradient}, ~8.5 ms). Other strides: one XNNPACK convolution with the
- * stride as dilation ({@link dilatedFilterGradient}, ~11 ms at stride 1).
+ * ({@link segmentedFilterGradient}, ~8.5 ms). Other strides, windows inside the input and
+ * channels in fours (the filter gradient of a U-Net's 2x2 stride-2 up-convolution): the same
+ * SIMD accumulation in place on the heap ({@link stridedFilterGradient}); otherwise one XNNPACK
+ * convolution with the stride as dilation ({@link dilatedFilterGradient}, ~11 ms at stride 1).
  */
 function conv2DBackpropFilter(args: {
   inputs: { x: TensorInfo; dy: TensorInfo };
@@ -51,6 +54,8 @@ function conv2DBackpropFilter(args: {
     if (simd != null) return scope.dispose(simd);
     return scope.dispose(segmentedFilterGradient(scope, x, dy, info));
   }
+  const strided = stridedFilterGradient(backend, x, dy, info);
+  if (strided != null) return strided;
   return scope.dispose(dilatedFilterGradient(scope, x, dy, info));
 }
 

@@ -139,11 +139,8 @@ const instances = new WeakMap<WebAssembly.Memory, HeapKernels | null>();
  * WebAssembly SIMD is unavailable.
  */
 export function heapKernels(backend: KernelBackend): HeapKernels | null {
-  const module = (
-    backend as unknown as { wasm?: { asm?: { memory?: unknown }; wasmMemory?: unknown } }
-  ).wasm;
-  const memory = (module?.asm?.memory ?? module?.wasmMemory) as WebAssembly.Memory | undefined;
-  if (!(memory instanceof WebAssembly.Memory)) return null;
+  const memory = backendMemory(backend);
+  if (memory == null) return null;
   const known = instances.get(memory);
   if (known !== undefined) return known;
   let kernels: HeapKernels | null = null;
@@ -163,6 +160,18 @@ export function heapKernels(backend: KernelBackend): HeapKernels | null {
   }
   instances.set(memory, kernels);
   return kernels;
+}
+
+/**
+ * The memory of this wasm backend instance: the plain build's `asm.memory`, the threaded build's
+ * shared `wasmMemory`; null if neither is there.
+ */
+export function backendMemory(backend: KernelBackend): WebAssembly.Memory | null {
+  const module = (
+    backend as unknown as { wasm?: { asm?: { memory?: unknown }; wasmMemory?: unknown } }
+  ).wasm;
+  const memory = module?.asm?.memory ?? module?.wasmMemory;
+  return memory instanceof WebAssembly.Memory ? memory : null;
 }
 
 /** Byte address of a tensor's data in the wasm heap. */

@@ -6,10 +6,12 @@ import {
 } from '@tensorflow/tfjs-core';
 import { addConfig } from './add';
 import { concatConfig } from './concat';
+import { conv2dConfig } from './conv2d';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-conv2d-backprop-filter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-conv2d-backprop-input';
+import { fusedConv2dConfig } from './fused-conv2d';
 import { castConfig, identityConfig } from './identity';
 import { replacedNativeKernels, WASM_BACKEND } from './kernel-scope';
 import { maxPoolGradConfig } from './max-pool-grad';
@@ -31,6 +33,8 @@ const trainingKernels: readonly KernelConfig[] = [
  * only over a native kernel that is there.
  */
 const replacementKernels: readonly KernelConfig[] = [
+  conv2dConfig,
+  fusedConv2dConfig,
   addConfig,
   sumConfig,
   sliceConfig,
@@ -46,8 +50,11 @@ const replacementKernels: readonly KernelConfig[] = [
  * DepthwiseConv2dNativeBackpropInput (missing from @tensorflow/tfjs-backend-wasm 4.22, so no
  * convolutional model can train on it), Conv2DBackpropInput (present, but a plain loop about
  * 10x slower than the forward convolution; it also runs every `conv2dTranspose`), MaxPoolGrad
- * (present, ~7x slower than a loop in TypeScript), and Slice, SplitV, Concat, Identity and Cast
- * (present, but copying where they need not, or in runs too short for `TypedArray.set`).
+ * (present, ~7x slower than a loop in TypeScript), Conv2D and FusedConv2D (present, but XNNPACK
+ * builds an operator for every new filter tensor, i.e. for every convolution of a training step;
+ * replaced by a direct SIMD convolution where that is faster), and Slice, SplitV, Concat,
+ * Identity and Cast (present, but copying where they need not, or in runs too short for
+ * `TypedArray.set`).
  */
 export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
   ...trainingKernels,

@@ -11,7 +11,7 @@ const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple)
  * (4 input x 8 output channels per pass, sums in registers).
  *
  * x is copied, zero-padded, into rows of Wp = Wo + fw - 1 pixels and dy into rows of the same
- * width (zeros past Wo), channels padded to multiples of 4 (and 8); then a tap's window is the
+ * width (zeros past Wo), channels as they are (no PadV2 copies); then a tap's window is the
  * same run of pixels in both, shifted by (kh * Wp + kw) pixels in x, so each (tap, 4 input
  * channels, 8 output channels) is one pass over a chunk of rows small enough to stay in the L2
  * cache. Nothing is packed: the XNNPACK formulations spend more time packing dy as a filter
@@ -36,10 +36,13 @@ export function simdFilterGradient(
   const width = outWidth + filterWidth - 1;
   const taps = filterHeight * filterWidth;
   // One image at a time: padded x plus a row of slack (read by windows of the last row's
-  // discarded columns, always against dy's zero columns), padded dy, then the sums.
+  // discarded columns, always against dy's zero columns), padded dy, then the sums. Pixels keep
+  // their channel counts (no channel padding, so rows copy whole): a block of 4 input or 8
+  // output channels past the last channel reads the next pixel's values into sums that are never
+  // copied out; 8 floats of slack keep the last pixel's reads inside.
   const xStart = 0;
-  const dyStart = xStart + (rows + 1) * width * inPadded;
-  const outStart = dyStart + outHeight * width * outPadded;
+  const dyStart = xStart + (rows + 1) * width * inChannels + 8;
+  const outStart = dyStart + outHeight * width * outChannels + 8;
   let memory: Float32Array;
   try {
     memory = simd.reserve(outStart + taps * inPadded * outPadded);
@@ -48,61 +51,46 @@ export function simdFilterGradient(
   }
   memory.fill(0, outStart);
 
-  // Channels padded by the native PadV2 (a copy loop over 3-channel pixels in TypeScript costs
-  // more than the whole gradient), so that rows copy whole.
-  const padChannels = (t: TensorInfo, channels: number, padded: number) =>
-    padded === channels
-      ? t
-      : scope.run(
-          'PadV2',
-          { x: t },
-          {
-            paddings: [
-              [0, 0],
-              [0, 0],
-              [0, 0],
-              [0, padded - channels],
-            ],
-            constantValue: 0,
-          },
-        );
-  const xPadded = padChannels(x, inChannels, inPadded);
-  const dyPadded = padChannels(dy, outChannels, outPadded);
   const heap = wasmHeap(scope.backend);
-  const xs = heap.typedArrayFromHeap(xPadded) as Float32Array;
-  const dys = heap.typedArrayFromHeap(dyPadded) as Float32Array;
+  const xs = heap.typedArrayFromHeap(x) as Float32Array;
+  const dys = heap.typedArrayFromHeap(dy) as Float32Array;
   const firstColumn = Math.max(0, left);
   const lastColumn = Math.min(width, inWidth + left);
   const run = vectors === 2 ? simd.accumulate4x8 : simd.accumulate4x4;
   const outBlock = 4 * vectors;
-  // ~8k pixels per chunk: 256 KB of x and of dy at 8 channels, within a core's L2 cache.
-  const chunkRows = Math.max(1, Math.floor(8192 / width));
+  // Chunks of x and dy rows within 512 KB together (a core's L2 cache): 8k pixels at 8 + 8
+  // channels, a few rows at 256 + 128 (whole images there would be re-read from memory by every
+  // tap and channel block).
+  const chunkRows = Math.max(1, Math.floor(131072 / ((inChannels + outChannels) * width)));
   for (let n = 0; n < batchSize; n += 1) {
     memory.fill(0, xStart, outStart);
-    // x[n, r - top, j - left, :] -> memory[xStart + (r * width + j) * inPadded]
+    // x[n, r - top, j - left, :] -> memory[xStart + (r * width + j) * inChannels]
     for (let r = 0; r < rows; r += 1) {
       const row = r - top;
       if (row < 0 || row >= inHeight || lastColumn <= firstColumn) continue;
-      const from = ((n * inHeight + row) * inWidth + firstColumn - left) * inPadded;
-      const to = xStart + (r * width + firstColumn) * inPadded;
-      memory.set(xs.subarray(from, from + (lastColumn - firstColumn) * inPadded), to);
+      const from = ((n * inHeight + row) * inWidth + firstColumn - left) * inChannels;
+      const to = xStart + (r * width + firstColumn) * inChannels;
+      memory.set(xs.subarray(from, from + (lastColumn - firstColumn) * inChannels), to);
     }
-    // dy[n, y, :, :] -> memory[dyStart + y * width * outPadded] (zeros past outWidth)
+    // dy[n, y, :, :] -> memory[dyStart + y * width * outChannels] (zeros past outWidth)
     for (let y = 0; y < outHeight; y += 1) {
-      const from = (n * outHeight + y) * outWidth * outPadded;
-      memory.set(dys.subarray(from, from + outWidth * outPadded), dyStart + y * width * outPadded);
+      const from = (n * outHeight + y) * outWidth * outChannels;
+      memory.set(
+        dys.subarray(from, from + outWidth * outChannels),
+        dyStart + y * width * outChannels,
+      );
     }
     for (let y0 = 0; y0 < outHeight; y0 += chunkRows) {
       const pixels = Math.min(chunkRows, outHeight - y0) * width;
       for (let ib = 0; ib < inPadded; ib += 4) {
         for (let ob = 0; ob < outPadded; ob += outBlock) {
-          const dyAt = 4 * (dyStart + y0 * width * outPadded + ob);
+          const dyAt = 4 * (dyStart + y0 * width * outChannels + ob);
           for (let kh = 0; kh < filterHeight; kh += 1) {
             for (let kw = 0; kw < filterWidth; kw += 1) {
-              const xAt = 4 * (xStart + ((y0 + kh) * width + kw) * inPadded + ib);
+              const xAt = 4 * (xStart + ((y0 + kh) * width + kw) * inChannels + ib);
               const outAt =
                 4 * (outStart + ((kh * filterWidth + kw) * inPadded + ib) * outPadded + ob);
-              run(xAt, dyAt, outAt, pixels, 4 * inPadded, 4 * outPadded, 4 * outPadded);
+              run(xAt, dyAt, outAt, pixels, 4 * inChannels, 4 * outChannels, 4 * outPadded);
             }
           }
         }

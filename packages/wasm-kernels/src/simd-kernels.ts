@@ -18,7 +18,7 @@ export interface SimdKernels {
  * x[p * xStep + 4i] * dy[p * dyStep + 4o]. The sum runs in registers (4 * vectors f32x4
  * accumulators) and is added to `out` once at the end.
  */
-function accumulate(vectors: 1 | 2): FunctionBody {
+export function accumulate(vectors: 1 | 2): FunctionBody {
   const f = new FunctionBody([I32, I32, I32, I32, I32, I32, I32]);
   const [x, dy, out, pixels, xStep, dyStep, outStride] = [0, 1, 2, 3, 4, 5, 6];
   const end = f.local(I32);

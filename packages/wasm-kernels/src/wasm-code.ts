@@ -101,6 +101,8 @@ export class FunctionBody {
     return this.emit(0xfd, ...unsigned(0x0c), ...lane, ...lane, ...lane, ...lane);
   };
   mulF32x4 = () => this.emit(0xfd, ...unsigned(0xe6));
+  /** f32x4.max (NaN if either lane is NaN). */
+  maxF32x4 = () => this.emit(0xfd, ...unsigned(0xe9));
 
   private simd(op: number, align: number, offset: number): this {
     return this.emit(0xfd, ...unsigned(op), ...unsigned(align), ...unsigned(offset));

@@ -55,6 +55,28 @@ const convCases: Case[] = [
       [0, 0],
     ],
   },
+  // Strides > 1 with every window inside the input and channels in fours: the in-place SIMD
+  // filter gradient (the 2x2 stride-2 up-convolution's shape among them); with padding: XNNPACK.
+  { x: [2, 8, 10, 4], kernel: [2, 2], outChannels: 8, strides: [2, 2], pad: 'valid' },
+  { x: [1, 8, 12, 8], kernel: [2, 2], outChannels: 12, strides: [2, 2], pad: 'same' },
+  { x: [2, 9, 11, 8], kernel: [3, 3], outChannels: 4, strides: [2, 2], pad: 'valid' },
+  { x: [1, 9, 13, 4], kernel: [3, 2], outChannels: 16, strides: [2, 3], pad: 'valid' },
+  { x: [1, 7, 9, 4], kernel: [3, 3], outChannels: 8, strides: [2, 2], pad: 'same' },
+];
+
+// Forward convolutions (Conv2D, FusedConv2D): the direct SIMD kernel's channel blocks (8, 4,
+// padded), pixel groups and their tails, input channels up to its limit of 64 and past it, more
+// channel pairs than it takes (XNNPACK), 1x1 filters, and strided ones (XNNPACK).
+const forwardCases: Case[] = [
+  ...convCases,
+  { x: [2, 5, 13, 8], kernel: [3, 3], outChannels: 16, strides: [1, 1], pad: 'same' },
+  { x: [1, 6, 11, 17], kernel: [3, 3], outChannels: 12, strides: [1, 1], pad: 'same' },
+  { x: [1, 4, 7, 1], kernel: [3, 3], outChannels: 1, strides: [1, 1], pad: 'same' },
+  { x: [2, 5, 9, 33], kernel: [1, 1], outChannels: 7, strides: [1, 1], pad: 'valid' },
+  { x: [1, 4, 5, 64], kernel: [3, 3], outChannels: 4, strides: [1, 1], pad: 'same' },
+  { x: [1, 4, 5, 16], kernel: [3, 3], outChannels: 20, strides: [1, 1], pad: 'same' },
+  { x: [1, 4, 5, 65], kernel: [3, 3], outChannels: 8, strides: [1, 1], pad: 'same' },
+  { x: [1, 3, 6, 8], kernel: [3, 7], outChannels: 4, strides: [1, 1], pad: 'same' },
 ];
 
 const depthwiseCases: Case[] = [
@@ -215,6 +237,37 @@ describe('wasm training kernels match the cpu backend (relative error < 1e-4)', 
         dataFormat: 'NHWC',
         inputShape: c.x,
       });
+    });
+  }
+
+  for (const [index, c] of forwardCases.entries()) {
+    const { filter } = shapesOf(c, false);
+    const inputs = () => ({
+      x: {
+        values: randomValues(
+          c.x.reduce((a, b) => a * b),
+          200 + index,
+        ),
+        shape: c.x,
+      },
+      filter: {
+        values: randomValues(
+          filter.reduce((a, b) => a * b),
+          220 + index,
+        ),
+        shape: filter,
+      },
+    });
+    const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dilations: [1, 1] };
+    it(`Conv2D ${describeCase(c)}`, async () => {
+      await compare('Conv2D', inputs(), attrs);
+    });
+    it(`FusedConv2D (bias, ReLU) ${describeCase(c)}`, async () => {
+      const bias = { values: randomValues(c.outChannels, 240 + index), shape: [c.outChannels] };
+      await compare('FusedConv2D', { ...inputs(), bias }, { ...attrs, activation: 'relu' });
+    });
+    it(`FusedConv2D (no bias, linear) ${describeCase(c)}`, async () => {
+      await compare('FusedConv2D', inputs(), { ...attrs, activation: 'linear' });
     });
   }
 
