@@ -90,6 +90,21 @@ export interface PipelineConfig {
     samplesPerImage: number;
     /** Fraction of the positions drawn where the student sees a crack (0: uniform, the thesis). */
     crackFraction: number;
+    /**
+     * Ridge term of the least-squares refit of every consumer, relative to the mean diagonal of
+     * X_S^T X_S (@crack/prune's `ridge`): 'auto' chooses it per consumer by 4-fold
+     * cross-validation on the fitting rows, "keep the old weights" included (pruneModel's
+     * default); a number fixes it, 1e-6 being the thesis's plain least squares. Run directories
+     * written before this field existed used 1e-6.
+     */
+    ridge: number | 'auto';
+    /**
+     * Fraction of the sampled positions held out of channel selection and refit, on which
+     * pruned/prune-report.json gives the held-out errors (@crack/prune's `holdout`), in [0, 0.9].
+     * 0.2 is pruneModel's default; 0 fits on every position (the thesis, and run directories
+     * written before this field existed).
+     */
+    holdout: number;
     /** Fine-tuning epochs after pruning (0 skips the stage). */
     finetuneEpochs: number;
     /** Adam learning rate of fine-tuning. */

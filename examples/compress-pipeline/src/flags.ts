@@ -273,6 +273,26 @@ export const FIELD_FLAGS: readonly FlagSpec[] = [
     parse: real(0, 1),
   },
   {
+    flags: '--prune-ridge <r>',
+    description:
+      "ridge of the least-squares refit, relative to the mean diagonal of X_S^T X_S: 'auto' (chosen per consumer by 4-fold cross-validation, keeping the old weights when no refit is better) or a number >= 0 (1e-6: the thesis's plain least squares)",
+    path: ['prune', 'ridge'],
+    parse: (value: string, flag: string) => {
+      if (value === 'auto') return 'auto';
+      const number = Number(value);
+      if (value.trim() === '' || !Number.isFinite(number) || number < 0)
+        throw new UsageError(`${flag} ${value} is invalid: expected 'auto' or a number >= 0`);
+      return number;
+    },
+  },
+  {
+    flags: '--prune-holdout <f>',
+    description:
+      "fraction of the sampled positions held out of selection and refit, on which prune-report.json's held-out errors are measured (0: fit on all, the thesis)",
+    path: ['prune', 'holdout'],
+    parse: real(0, 0.9),
+  },
+  {
     flags: '--finetune-teacher <who>',
     description:
       "fine-tuning distils from the 'teacher' logits, the unpruned 'parent' student, or 'none'",

@@ -180,18 +180,42 @@ export async function reproduce(
       await runStages(base, BASE_STAGES);
       for (const arm of options.arms) {
         const armDir = path.join(root, `fold-${fold}`, `seed-${seed}`, arm.name);
-        const armConfig = structuredClone(baseConfig);
-        arm.change(armConfig);
-        if (!existsSync(path.join(armDir, 'config.json')))
-          branchRun(baseDir, armDir, armConfig, arm.reuse);
-        const context = createContext(armDir, armConfig, options.context);
-        context.log(`=== reproduce: fold ${fold}, seed ${seed}, ${arm.name} ===`);
-        await runStages(context, arm.stages);
+        await runArm(
+          baseDir,
+          armDir,
+          baseConfig,
+          arm,
+          options.context,
+          `fold ${fold}, seed ${seed}, `,
+        );
       }
       summarise(root, config);
     }
   }
   summarise(root, config);
+}
+
+/**
+ * Runs (or resumes) one arm: `armDir` is branched from the finished run `baseDir` (whose config is
+ * `baseConfig`) with the arm's change, reusing the arm's stages, unless it exists already; then the
+ * arm's stages that are not done run. Returns the arm's config.
+ */
+export async function runArm(
+  baseDir: string,
+  armDir: string,
+  baseConfig: PipelineConfig,
+  arm: Arm,
+  options: ContextOptions,
+  where = '',
+): Promise<PipelineConfig> {
+  const armConfig = structuredClone(baseConfig);
+  arm.change(armConfig);
+  if (!existsSync(path.join(armDir, 'config.json')))
+    branchRun(baseDir, armDir, armConfig, arm.reuse);
+  const context = createContext(armDir, armConfig, options);
+  context.log(`=== reproduce: ${where}${arm.name} ===`);
+  await runStages(context, arm.stages);
+  return armConfig;
 }
 
 function withFoldSeed(config: PipelineConfig, fold: number, seed: number): PipelineConfig {

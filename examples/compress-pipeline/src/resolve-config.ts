@@ -82,7 +82,15 @@ const BEHAVIOUR_BEFORE_THE_FIELD: Record<string, Record<string, unknown>> = {
   data: { trainOnAll: false },
   training: { schedule: 'constant' },
   distill: { loss: 'hinge', margin: null, space: 'logit', temperature: 2, warmupEpochs: 0 },
-  prune: { parent: 'distilled', crackFraction: 0, finetuneTeacher: 'teacher' },
+  // ridge and holdout: the prune stage pinned the thesis's plain least squares on every sampled
+  // position (ridge 1e-6, no held-out split) before they became settings.
+  prune: {
+    parent: 'distilled',
+    crackFraction: 0,
+    finetuneTeacher: 'teacher',
+    ridge: 1e-6,
+    holdout: 0,
+  },
 };
 
 /**

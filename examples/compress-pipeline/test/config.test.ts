@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadData } from '../src/data';
 import { presetConfig } from '../src/presets';
-import { type ParsedOptions, resolveConfig } from '../src/resolve-config';
+import { buildProgram } from '../src/program';
+import { type ParsedOptions, resolveConfig, withDefaults } from '../src/resolve-config';
 import { MODEL_LABELS, modelLabel } from '../src/stages/evaluate';
 
 function options(values: Record<string, unknown>): ParsedOptions {
@@ -84,6 +85,76 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig(options({ lrSchedule: 'cosine' }), stored)).toThrow(
       '--lr-schedule "cosine" differs from the run directory\'s config.json ("constant")',
     );
+  });
+
+  it("defaults the pruning refit to pruneModel's defaults, the thesis preset to the thesis's", () => {
+    for (const preset of ['tiny', 'quick', 'cfd'] as const)
+      expect(presetConfig(preset).prune, preset).toMatchObject({ ridge: 'auto', holdout: 0.2 });
+    expect(presetConfig('thesis').prune).toMatchObject({ ridge: 1e-6, holdout: 0 });
+    expect(resolveConfig(options({ preset: 'cfd' }), null).prune).toMatchObject({
+      ridge: 'auto',
+      holdout: 0.2,
+    });
+  });
+
+  it('resumes a config.json from before --prune-ridge / --prune-holdout with the refit it ran with', () => {
+    // The shape of the CFD study's run directories: the cfd preset, every field but these two.
+    const old = resolveConfig(options({ preset: 'cfd' }), null) as unknown as {
+      prune: Record<string, unknown>;
+    };
+    delete old.prune.ridge;
+    delete old.prune.holdout;
+    const stored = old as unknown as ReturnType<typeof presetConfig>;
+    const config = resolveConfig(options({}), stored);
+    expect(config.prune.ridge).toBe(1e-6);
+    expect(config.prune.holdout).toBe(0);
+    expect(config.prune.crackFraction).toBe(0.5);
+    expect(withDefaults(stored).prune).toMatchObject({ ridge: 1e-6, holdout: 0 });
+    // The stored object itself is not modified (config.json is never rewritten on resume).
+    expect('ridge' in old.prune).toBe(false);
+    expect(resolveConfig(options({ pruneRidge: '1e-6', pruneHoldout: '0' }), stored).prune).toEqual(
+      config.prune,
+    );
+    expect(() => resolveConfig(options({ pruneRidge: 'auto' }), stored)).toThrow(
+      '--prune-ridge "auto" differs from the run directory\'s config.json (0.000001)',
+    );
+    expect(() => resolveConfig(options({ pruneHoldout: '0.2' }), stored)).toThrow(
+      "--prune-holdout 0.2 differs from the run directory's config.json (0)",
+    );
+    // A stored config that has the fields keeps them.
+    const current = resolveConfig(options({ preset: 'cfd', pruneRidge: '0.01' }), null);
+    expect(resolveConfig(options({}), current).prune).toMatchObject({ ridge: 0.01, holdout: 0.2 });
+  });
+
+  it('parses --prune-ridge and --prune-holdout and names them in errors', () => {
+    const parse = (values: Record<string, unknown>) => resolveConfig(options(values), null).prune;
+    expect(parse({ pruneRidge: 'auto' }).ridge).toBe('auto');
+    expect(parse({ pruneRidge: '1e-6' }).ridge).toBe(1e-6);
+    expect(parse({ pruneRidge: '0' }).ridge).toBe(0);
+    expect(parse({ pruneRidge: '0.5', pruneHoldout: '0' })).toMatchObject({
+      ridge: 0.5,
+      holdout: 0,
+    });
+    expect(parse({ pruneHoldout: '0.9' }).holdout).toBe(0.9);
+    for (const bad of ['-1', 'none', '', 'Infinity'])
+      expect(() => parse({ pruneRidge: bad })).toThrow(
+        `--prune-ridge ${bad} is invalid: expected 'auto' or a number >= 0`,
+      );
+    for (const bad of ['0.95', '-0.1', 'half'])
+      expect(() => parse({ pruneHoldout: bad })).toThrow(
+        `--prune-holdout ${bad} is invalid: expected a number in [0, 0.9]`,
+      );
+  });
+
+  it('documents --prune-ridge and --prune-holdout in --help with their defaults', () => {
+    const help = buildProgram()
+      .commands.find((command) => command.name() === 'run')
+      ?.helpInformation()
+      .replace(/\s+/g, ' ');
+    expect(help).toContain('--prune-ridge <r>');
+    expect(help).toContain("1e-6: the thesis's plain least squares) (quick preset: auto)");
+    expect(help).toContain('--prune-holdout <f>');
+    expect(help).toContain('(0: fit on all, the thesis) (quick preset: 0.2)');
   });
 
   it('parses the distillation and pruning variants', () => {

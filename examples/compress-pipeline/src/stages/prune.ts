@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import type { Sample } from '@crack/data';
-import { findPrunableSites, pruneModel } from '@crack/prune';
+import { findPrunableSites, type PruneReport, pruneModel, type SiteReport } from '@crack/prune';
 import * as tf from '@tensorflow/tfjs-core';
 import type { PipelineConfig } from '../config';
 import type { StageContext } from '../context';
@@ -17,7 +17,30 @@ import { loadModel, saveModel } from '../models';
 import { startProgress } from '../progress';
 import { writeJsonAtomic } from '../run-dir';
 
-/** Prunes student-distilled/ into pruned/ and writes pruned/prune-report.json. */
+/** File name of the prune report in pruned/. */
+export const PRUNE_REPORT_FILE = 'prune-report.json';
+
+/** Contents of pruned/prune-report.json: pruneModel's report and the settings it ran with. */
+export interface PruneReportFile extends PruneReport {
+  /** What the prune stage passed to pruneModel (besides the images and the progress callback). */
+  settings: {
+    parent: PipelineConfig['prune']['parent'];
+    criterion: PipelineConfig['prune']['criterion'];
+    ratio: number;
+    /** Producer names of the pruned maps. */
+    sites: string[];
+    /** Training images the features were sampled on. */
+    images: number;
+    samplesPerImage: number;
+    crackFraction: number;
+    ridge: number | 'auto';
+    holdout: number;
+    /** pruneModel's seed (the training seed). */
+    seed: number;
+  };
+}
+
+/** Prunes the parent student (--prune-parent) into pruned/ and writes pruned/prune-report.json. */
 export async function pruneStudent(context: StageContext): Promise<Record<string, unknown>> {
   const { config, run, log } = context;
   const { train } = await context.data();
@@ -29,8 +52,9 @@ export async function pruneStudent(context: StageContext): Promise<Record<string
     config.prune.sites === 'all'
       ? analysis.sites.map((site) => site.producer)
       : analysis.sites.map((site) => site.producer).filter((name) => name.endsWith('_conv1'));
+  const { ridge, holdout } = config.prune;
   log(
-    `prune: ${config.prune.criterion}, ratio ${config.prune.ratio}, crack fraction ${config.prune.crackFraction}, sites ${sites.join(', ')}; ${images.length} images ${images[0]?.shape[2]}x${images[0]?.shape[1]} x ${config.prune.samplesPerImage} samples, on the ${tf.getBackend()} backend`,
+    `prune: ${config.prune.criterion}, ratio ${config.prune.ratio}, crack fraction ${config.prune.crackFraction}, ${describeRefit(ridge, holdout)}, sites ${sites.join(', ')}; ${images.length} images ${images[0]?.shape[2]}x${images[0]?.shape[1]} x ${config.prune.samplesPerImage} samples, on the ${tf.getBackend()} backend`,
   );
   const progress = startProgress({
     label: 'prune',
@@ -45,11 +69,10 @@ export async function pruneStudent(context: StageContext): Promise<Record<string
       criterion: config.prune.criterion,
       sites,
       samplesPerImage: config.prune.samplesPerImage,
-      // Pinned to the thesis's plain least squares on every sampled row (pruneModel's behaviour
-      // before issue 16): the CFD study runs with it; adopting the validated ridge and the
-      // held-out split (pruneModel's defaults now) is a separate decision.
-      ridge: 1e-6,
-      holdout: 0,
+      // The presets use pruneModel's defaults ('auto', 0.2); run directories from before these
+      // settings existed resume with what the stage pinned then (1e-6, 0: see withDefaults).
+      ridge,
+      holdout,
       crackFraction: config.prune.crackFraction,
       seed: config.training.seed,
       onProgress: ({ done }) => progress.update(done),
@@ -57,21 +80,55 @@ export async function pruneStudent(context: StageContext): Promise<Record<string
     progress.stop();
     for (const site of report.sites)
       log(
-        `prune: ${site.producer} ${site.channelsBefore} -> ${site.channelsAfter} channels, output error ${site.errorPruned.toFixed(3)} -> ${site.errorAfter.toFixed(3)} after reconstruction`,
+        `prune: ${site.producer} ${site.channelsBefore} -> ${site.channelsAfter} channels, output error ${site.errorPruned.toFixed(3)} -> ${site.errorAfter.toFixed(3)} after reconstruction${heldOut(site)}`,
       );
     log(`prune: weights ${report.before.weights} -> ${report.after.weights}`);
     await saveModel(model, run.modelDir('pruned'));
-    writeJsonAtomic(path.join(run.modelDir('pruned'), 'prune-report.json'), report);
+    const file: PruneReportFile = {
+      settings: {
+        parent: config.prune.parent,
+        criterion: config.prune.criterion,
+        ratio: config.prune.ratio,
+        sites,
+        images: images.length,
+        samplesPerImage: config.prune.samplesPerImage,
+        crackFraction: config.prune.crackFraction,
+        ridge,
+        holdout,
+        seed: config.training.seed,
+      },
+      ...report,
+    };
+    writeJsonAtomic(path.join(run.modelDir('pruned'), PRUNE_REPORT_FILE), file);
     model.dispose();
     return {
       sites: report.sites.length,
       weightsBefore: report.before.weights,
       weightsAfter: report.after.weights,
+      ridge,
+      holdout,
     };
   } finally {
     tf.dispose(images);
     student.dispose();
   }
+}
+
+/** The refit in words: "refit ridge auto, 20 % of the positions held out". */
+export function describeRefit(ridge: number | 'auto', holdout: number): string {
+  const ridgeText =
+    typeof ridge === 'number' && ridge > 0 && ridge < 1e-3 ? ridge.toExponential() : String(ridge);
+  const held =
+    holdout > 0
+      ? `${Number((holdout * 100).toFixed(2))} % of the positions held out`
+      : 'nothing held out';
+  return `refit ridge ${ridgeText}, ${held}`;
+}
+
+/** " (held out a -> b)" when the site has held-out rows (--prune-holdout > 0), else "". */
+function heldOut(site: SiteReport): string {
+  if (site.heldOutErrorPruned === null || site.heldOutErrorAfter === null) return '';
+  return ` (held out: ${site.heldOutErrorPruned.toFixed(3)} -> ${site.heldOutErrorAfter.toFixed(3)})`;
 }
 
 /** The model the prune stage starts from (--prune-parent). */

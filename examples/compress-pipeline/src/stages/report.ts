@@ -3,6 +3,7 @@ import type { StageContext } from '../context';
 import { type ReportRow, reportRow, reportTable, THESIS_TABLE_4_6 } from '../report';
 import { readJson, writeFileAtomicSync, writeJsonAtomic } from '../run-dir';
 import type { EvaluationFile } from './evaluate';
+import { describeRefit } from './prune';
 
 /** Contents of report.json. */
 export interface ReportFile {
@@ -55,7 +56,7 @@ export async function writeReport(context: StageContext): Promise<Record<string,
     '',
     `- run directory: \`${run.root}\``,
     `- preset: ${config.preset}; data: ${description}`,
-    `- teacher: U-Net depth ${config.teacher.depth}, ${config.teacher.baseFilters} base channels, ${config.teacher.epochs} epochs; students: depth ${config.student.depth}, ${config.student.baseFilters} channels, ${config.student.epochs} epochs; pruning: ${config.prune.criterion}, ratio ${config.prune.ratio}, ${config.prune.sites} sites, ${config.prune.finetuneEpochs} fine-tuning epochs`,
+    `- teacher: U-Net depth ${config.teacher.depth}, ${config.teacher.baseFilters} base channels, ${config.teacher.epochs} epochs; students: depth ${config.student.depth}, ${config.student.baseFilters} channels, ${config.student.epochs} epochs; pruning: ${config.prune.criterion}, ratio ${config.prune.ratio}, ${config.prune.sites} sites, ${describeRefit(config.prune.ridge, config.prune.holdout)}, ${config.prune.finetuneEpochs} fine-tuning epochs`,
     `- backend: ${evaluation.backend ?? 'unknown'}; latency = median forward time of one ${size ? `${size.width}x${size.height}` : ''} image`,
     `- scores on ${evaluation.images.length} held-out images, threshold ${evaluation.threshold}, micro-averaged (counts summed over images); tolerant columns with ${evaluation.tolerance} px; params include biases; MACs per eq 4-2 at the evaluation size`,
     '',
