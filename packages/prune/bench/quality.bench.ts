@@ -10,9 +10,9 @@
  * Flags: --data DIR (images/ + masks/; THESIS_CFD_FOLDS fold 0 held out), --train 48 --test 8
  * (synthetic), --epochs 20 (student), --finetune 5, --crop 128, --prune-images 16,
  * --samples 40 (per image), --criteria lasso,l1,random, --seed 1,
- * --method thesis (pinned: plain least squares, ridge 1e-6, no held-out split, --samples per
- * image) or defaults (pruneModel's own defaults: validated ridge, 20 % held out, samples sized
- * to the unknowns; --samples ignored), --sites in-block (the five *_conv1 maps, the thesis) or
+ * --method defaults (the default: pruneModel's own defaults, validated ridge, 20 % held out,
+ * samples sized to the unknowns; --samples ignored) or thesis (pinned: plain least squares,
+ * ridge 1e-6, no held-out split, --samples per image), --sites in-block (the five *_conv1 maps, the thesis) or
  * all (every prunable channel group).
  */
 import { parseArgs } from 'node:util';
@@ -47,7 +47,7 @@ const { values: flags } = parseArgs({
     samples: { type: 'string', default: '40' },
     criteria: { type: 'string', default: 'lasso,l1,random' },
     seed: { type: 'string', default: '1' },
-    method: { type: 'string', default: 'thesis' },
+    method: { type: 'string', default: 'defaults' },
     sites: { type: 'string', default: 'in-block' },
   },
 });
