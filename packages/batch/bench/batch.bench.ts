@@ -4,21 +4,28 @@
 //
 //   pnpm --filter @crack/batch bench
 //   tsx bench/batch.bench.ts --photos 100 --width 480 --height 320 --reps 2 --memory-photos 2000
+//   tsx bench/batch.bench.ts --engine-threads 1 --memory-photos 0   # the queue's own cost
 //
-// Two measures, crack-segment and `crack-batch work` alternately, reps times each:
+// Three tools alternately, reps times each, on the same photos with the same engine and threads
+// (onnxruntime's default: one per physical core): crack-segment, `crack-batch work -c 1` (the
+// next photo read while one is segmented) and `crack-batch work -c 1 --no-read-ahead`. Two
+// measures:
 // - wall clock in the steady state, from the modification times of the first and the last mask
 //   written (so process start-up and model loading, paid once per worker, do not count). On a
 //   busy machine this moves with the load of the other processes, so the load is printed along.
 // - CPU time (user + system, from bash's `times`, including child processes) per photo:
-//   (CPU of N photos - CPU of 1 photo) / (N - 1), which removes start-up and model loading and
-//   hardly depends on what else runs. The overhead of the queue is compared on both.
+//   (CPU of N photos - CPU of 1 photo) / (N - 1), which removes start-up and model loading.
+//   With more than one engine thread, onnxruntime's pool threads spin-wait for work, so this
+//   is about twice the wall clock on an idle 2-core machine and moves with the load too.
+// The overhead of the queue is compared on both. Then `crack-batch work -c 2` (each process
+// with --engine-threads cores / 2) against one worker, and a worker's memory.
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { enqueue, startWorker } from '../src/index';
+import { enqueue, fairEngineThreads, startWorker } from '../src/index';
 import { writePhotos } from '../test/helpers/fixtures';
 import { startRedis } from '../test/helpers/redis-server';
 
@@ -31,6 +38,10 @@ const { values } = parseArgs({
     'memory-photos': { type: 'string', default: '2000' },
     'memory-size': { type: 'string', default: '96' },
     'sample-every': { type: 'string', default: '100' },
+    // Engine threads of crack-segment and the one-process crack-batch runs (default: onnxruntime's
+    // own, one per physical core). 1 leaves onnxruntime no pool threads to spin, so the CPU time
+    // compares the work done alone.
+    'engine-threads': { type: 'string' },
   },
 });
 const photos = Number(values.photos);
@@ -40,6 +51,8 @@ const reps = Number(values.reps);
 const memoryPhotos = Number(values['memory-photos']);
 const memorySize = Number(values['memory-size']);
 const sampleEvery = Number(values['sample-every']);
+const engineThreads =
+  values['engine-threads'] === undefined ? [] : ['--engine-threads', values['engine-threads']];
 
 const require = createRequire(import.meta.url);
 const segmentCli = path.join(
@@ -121,6 +134,13 @@ try {
     load: load(),
     node: process.version,
     model: '@crack/models default',
+    // crack-segment and one worker: --engine-threads, else onnxruntime's default (one thread per
+    // physical core); two workers: cores / 2 each.
+    engineThreads: {
+      'crack-segment': values['engine-threads'] ?? 'auto',
+      'crack-batch -c 1': values['engine-threads'] ?? fairEngineThreads(1),
+      'crack-batch -c 2': fairEngineThreads(2),
+    },
   });
   const input = path.join(temp, 'in');
   await writePhotos(input, photos, width);
@@ -143,45 +163,61 @@ try {
 
   let queues = 0;
   const segment = (folder: string, out: string) => () =>
-    run([segmentCli, folder, '--out', out, '--quiet']);
-  const batch = (folder: string, out: string, workers: number) => async () => {
-    const queue = `bench-${queues++}`;
-    await enqueue({ redis: redis.url, queue, inputs: [folder] });
-    return run([
-      batchCli,
-      'work',
-      '--redis',
-      redis.url,
-      '--queue',
-      queue,
-      '--out',
-      out,
-      '-c',
-      String(workers),
-      '--exit-when-empty',
-      '--quiet',
-    ]);
-  };
-  const perPhoto = { 'crack-segment': [] as number[], 'crack-batch': [] as number[] };
-  const cpuPerPhoto = { 'crack-segment': [] as number[], 'crack-batch': [] as number[] };
-  for (let rep = 0; rep < reps; rep++) {
-    for (const tool of ['crack-segment', 'crack-batch'] as const) {
-      const out = path.join(temp, `${tool}-${rep}`);
-      const outSingle = path.join(temp, `${tool}-${rep}-single`);
-      const full = await timed(
+    run([segmentCli, folder, '--out', out, '--quiet', ...engineThreads]);
+  const batch =
+    (folder: string, out: string, workers: number, extra: string[] = []) =>
+    async () => {
+      const queue = `bench-${queues++}`;
+      await enqueue({ redis: redis.url, queue, inputs: [folder] });
+      return run([
+        batchCli,
+        'work',
+        '--redis',
+        redis.url,
+        '--queue',
+        queue,
+        '--out',
         out,
-        tool === 'crack-segment' ? segment(input, out) : batch(input, out, 1),
-      );
-      const startup = await (tool === 'crack-segment'
-        ? segment(single, outSingle)
-        : batch(single, outSingle, 1))();
-      const cpuMsPerPhoto = Math.round(((full.cpuS - startup) / (photos - 1)) * 1000 * 10) / 10;
+        '-c',
+        String(workers),
+        '--exit-when-empty',
+        '--quiet',
+        ...extra,
+      ]);
+    };
+  // The queue with its defaults (the next photo read while one is segmented) and with one job
+  // at a time, against plain crack-segment; all three with the same engine and threads.
+  const tools = {
+    'crack-segment': segment,
+    'crack-batch': (folder: string, out: string) => batch(folder, out, 1, engineThreads),
+    'crack-batch --no-read-ahead': (folder: string, out: string) =>
+      batch(folder, out, 1, ['--no-read-ahead', ...engineThreads]),
+  };
+  type Tool = keyof typeof tools;
+  const names = Object.keys(tools) as Tool[];
+  const perPhoto = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<
+    Tool,
+    number[]
+  >;
+  const cpuPerPhoto = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<
+    Tool,
+    number[]
+  >;
+  /** CPU ms per photo: (CPU of all photos - CPU of one photo) / (photos - 1). */
+  const cpuPerPhotoOf = (cpuS: number, startupS: number) =>
+    Math.round(((cpuS - startupS) / (photos - 1)) * 1000 * 10) / 10;
+  for (let rep = 0; rep < reps; rep++) {
+    for (const [index, tool] of names.entries()) {
+      const out = path.join(temp, `tool-${index}-${rep}`);
+      const full = await timed(out, tools[tool](input, out));
+      const startup = await tools[tool](single, `${out}-single`)();
+      const cpuMsPerPhoto = cpuPerPhotoOf(full.cpuS, startup);
       perPhoto[tool].push(full.msPerPhoto);
       cpuPerPhoto[tool].push(cpuMsPerPhoto);
       print({
         bench: 'throughput',
         tool,
-        ...(tool === 'crack-batch' ? { workers: 1 } : {}),
+        ...(tool === 'crack-segment' ? {} : { workers: 1 }),
         rep,
         width,
         height,
@@ -191,43 +227,51 @@ try {
       });
     }
   }
-  const overhead = (values: Record<'crack-segment' | 'crack-batch', number[]>) => {
+  const overhead = (values: Record<Tool, number[]>, tool: Tool) => {
     const plain = median(values['crack-segment']);
-    const queued = median(values['crack-batch']);
+    const queued = median(values[tool]);
     return {
+      tool,
       crackSegmentMsPerPhoto: plain,
       crackBatchMsPerPhoto: queued,
       overheadMsPerPhoto: Math.round((queued - plain) * 10) / 10,
       overheadPercent: Math.round(((queued - plain) / plain) * 1000) / 10,
     };
   };
-  print({
-    bench: 'overhead',
-    measure: 'wall clock, steady state',
-    ...overhead(perPhoto),
-    target: '< 5 %',
-    reps,
-    load: load(),
-  });
-  print({
-    bench: 'overhead',
-    measure: 'CPU time',
-    ...overhead(cpuPerPhoto),
-    target: '< 5 %',
-    reps,
-    load: load(),
-  });
+  for (const tool of names.slice(1)) {
+    print({
+      bench: 'overhead',
+      measure: 'wall clock, steady state',
+      ...overhead(perPhoto, tool),
+      target: '< 5 %',
+      reps,
+      load: load(),
+    });
+    print({
+      bench: 'overhead',
+      measure: 'CPU time',
+      ...overhead(cpuPerPhoto, tool),
+      target: '< 5 %',
+      reps,
+      load: load(),
+    });
+  }
   const oneMs = median(perPhoto['crack-batch']);
 
+  // Two worker processes: each with its share of the cores (--engine-threads cores / 2).
   const out2 = path.join(temp, 'batch2');
   const two = await timed(out2, batch(input, out2, 2));
+  const twoStartup = await batch(single, `${out2}-single`, 2)();
   print({
     bench: 'throughput',
     tool: 'crack-batch',
     workers: 2,
+    engineThreadsEach: fairEngineThreads(2),
     width,
     height,
     ...two,
+    cpuStartupS: Math.round(twoStartup * 100) / 100,
+    cpuMsPerPhoto: cpuPerPhotoOf(two.cpuS, twoStartup),
     speedupVs1: Math.round((two.photosPerS / (1000 / oneMs)) * 100) / 100,
   });
 

@@ -68,6 +68,11 @@ export interface IndexTimings {
   segment: SegmentTimings;
   /** Encoding and writing the output set. */
   writeMs: number;
+  /**
+   * Waiting, with the photo read, for the worker's other job to finish using the model (a
+   * worker reads its next photo while it segments one). Absent in records of older versions.
+   */
+  segmenterWaitMs?: number;
   /** The whole job in the worker, up to writing the record. */
   jobMs: number;
   /** From enqueue to the start of this attempt. */

@@ -1,7 +1,7 @@
 // The `crack-batch` command (bin/crack-batch.js imports this file).
 import { runCli } from './cli/run-cli';
 
-// SIGINT/SIGTERM: `work` stops taking jobs, finishes the active photo, writes the index, then
+// SIGINT/SIGTERM: `work` stops taking jobs, finishes the active photos, writes the index, then
 // exits; a second signal (more than a second later: a terminal's Ctrl-C reaches the worker
 // processes of `work --concurrency N` and their parent at once) exits at once, leaving the
 // photo to another worker once its lock expires.

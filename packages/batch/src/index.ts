@@ -7,6 +7,7 @@ export {
 } from './batch-job';
 export { assertQueueLocation, type QueueLocation } from './connection';
 export { type EnqueueOptions, type EnqueueResult, enqueue, type InputProblem } from './enqueue';
+export { fairEngineThreads } from './fair-engine-threads';
 export { type DedupMode, type DescribedInput, describeInput } from './job-id';
 export {
   jobOutputBase,
@@ -14,6 +15,7 @@ export {
   type PhotoJob,
   type PhotoJobOutcome,
   type PhotoJobSettings,
+  type ProcessPhotoOptions,
   processPhotoJob,
 } from './process-photo';
 export {
@@ -34,6 +36,7 @@ export {
   recordPath,
   writeRecord,
 } from './results-index';
+export { createSerialSection, type SerialSection } from './serial-section';
 export {
   type BatchJobDone,
   type BatchJobEvent,

@@ -14,6 +14,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { BatchJobData, IndexRecord } from './batch-job';
 import { isUrl } from './read-input-list';
 import { readRecord, writeRecord } from './results-index';
+import type { SerialSection } from './serial-section';
 
 /** Folder (under the output folder) for the temporary files of output sets being written. */
 export const PARTIAL_FOLDER = '.partial';
@@ -44,6 +45,12 @@ export interface PhotoJob {
   data: BatchJobData;
   /** Attempts started before this one (BullMQ's `attemptsMade`). */
   attemptsMade: number;
+  /**
+   * How often the job has been started, this time included (BullMQ's `attemptsStarted`; a job
+   * taken up again after its worker died counts again). 1: no earlier start can have left
+   * temporary files, and `.partial` is not listed. Default: unknown, the folder is listed.
+   */
+  attemptsStarted?: number;
   /** When the job was added (ms). */
   timestamp: number;
   /** When this attempt started (ms). */
@@ -58,6 +65,17 @@ export interface PhotoJobOutcome {
   skipped: boolean;
 }
 
+/** How {@link processPhotoJob} shares its worker's segmenter. */
+export interface ProcessPhotoOptions {
+  /**
+   * Where the photo is decoded, segmented and its outputs written: a worker that holds two jobs
+   * passes a {@link SerialSection} shared by both, so that one photo at a time uses the model
+   * while the other's record check, read and index record wait on the disk, the network or
+   * Redis. Default: right away.
+   */
+  section?: SerialSection;
+}
+
 /** A photo that will never work (not a transient error): BullMQ fails it at once. */
 function permanent(message: string): UnrecoverableError {
   return new UnrecoverableError(message);
@@ -69,19 +87,21 @@ export function jobOutputBase(out: string, id: string, name: string): string {
 }
 
 /**
- * Runs one photo job: read the photo, segment it, write its outputs as a set (temporary files
- * in `<out>/.partial`, then renames), then its index record. Idempotent: a job whose record
- * and outputs exist already with the same model and options is skipped (returns that record),
- * and a rerun otherwise rewrites the same files with the same bytes. Bad photos throw BullMQ's
- * `UnrecoverableError` naming the problem; anything else (a full disk, a network error) is
- * left to BullMQ's retries.
+ * Runs one photo job: read the photo, then (in `options.section`) decode and segment it and
+ * write its outputs as a set (temporary files in `<out>/.partial`, then renames), then its index
+ * record. Idempotent: a job whose record and outputs exist already with the same model and
+ * options is skipped (returns that record), and a rerun otherwise rewrites the same files with
+ * the same bytes. Bad photos throw BullMQ's `UnrecoverableError` naming the problem; anything
+ * else (a full disk, a network error) is left to BullMQ's retries.
  */
 export async function processPhotoJob(
   job: PhotoJob,
   segmenter: Segmenter<PixelImage>,
   settings: PhotoJobSettings,
+  options: ProcessPhotoOptions = {},
 ): Promise<PhotoJobOutcome> {
   const started = performance.now();
+  const section = options.section ?? runNow;
   const id = job.id;
   if (!id) throw permanent('the job has no id');
   const { data } = job;
@@ -97,22 +117,34 @@ export async function processPhotoJob(
     return { record: previous, skipped: true };
 
   const partial = path.join(settings.out, PARTIAL_FOLDER);
-  await removeLeftovers(partial, path.basename(base));
+  // Only an earlier start of this job, killed while writing, can have left temporary files.
+  if (job.attemptsStarted === undefined || job.attemptsStarted > 1)
+    await removeLeftovers(partial, path.basename(base));
 
-  const image = await readPhoto(data, settings);
-  const readMs = performance.now() - started;
-  const writeStarted = performance.now();
-  const report = await segmentToFiles(segmenter, image, {
-    input: data.input,
-    base,
-    overlay: settings.overlay,
-    probabilities: settings.probabilities,
-    measure: settings.measure,
-    mmPerPixel: settings.mmPerPixel,
-    minPixels: settings.minPixels,
-    temporaryFolder: partial,
+  const bytes = await readPhotoBytes(data, settings);
+  const readyAt = performance.now();
+  const { waitMs, decodeMs, report, segmentAndWriteMs } = await section(async () => {
+    const enteredAt = performance.now();
+    const image = decodePhoto(bytes, data, settings);
+    const decodedAt = performance.now();
+    const report = await segmentToFiles(segmenter, image, {
+      input: data.input,
+      base,
+      overlay: settings.overlay,
+      probabilities: settings.probabilities,
+      measure: settings.measure,
+      mmPerPixel: settings.mmPerPixel,
+      minPixels: settings.minPixels,
+      temporaryFolder: partial,
+    });
+    return {
+      waitMs: enteredAt - readyAt,
+      decodeMs: decodedAt - enteredAt,
+      report,
+      segmentAndWriteMs: performance.now() - decodedAt,
+    };
   });
-  const segmentAndWriteMs = performance.now() - writeStarted;
+  const readMs = readyAt - started + decodeMs;
   const record: IndexRecord = {
     id,
     input: data.input,
@@ -137,10 +169,11 @@ export async function processPhotoJob(
         totalMs: round(report.timings.totalMs),
       },
       writeMs: round(Math.max(0, segmentAndWriteMs - report.timings.totalMs)),
+      segmenterWaitMs: round(waitMs),
       jobMs: round(performance.now() - started),
       waitMs: Math.max(0, (job.processedOn ?? Date.now()) - job.timestamp),
     },
-    worker: `${hostname()}:${process.pid}`,
+    worker: workerName(),
     attempt: job.attemptsMade + 1,
     finishedAt: new Date().toISOString(),
   };
@@ -150,6 +183,15 @@ export async function processPhotoJob(
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
+
+const runNow: SerialSection = (task) => task();
+
+let thisWorker: string | undefined;
+/** `<host>:<pid>` of this process (the host name is a system call; asked once). */
+function workerName(): string {
+  thisWorker ??= `${hostname()}:${process.pid}`;
+  return thisWorker;
+}
 
 function sameWork(
   record: IndexRecord,
@@ -197,10 +239,15 @@ async function removeLeftovers(partial: string, prefix: string): Promise<void> {
 /** Permanent errno codes of reading a file: the photo will not become readable by retrying. */
 const PERMANENT_READ_ERRORS = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'ELOOP']);
 
-async function readPhoto(data: BatchJobData, settings: PhotoJobSettings): Promise<DecodedImage> {
-  const bytes = isUrl(data.input)
-    ? await fetchPhoto(data.input, settings)
-    : await readPhotoFile(data, settings);
+function readPhotoBytes(data: BatchJobData, settings: PhotoJobSettings): Promise<Uint8Array> {
+  return isUrl(data.input) ? fetchPhoto(data.input, settings) : readPhotoFile(data, settings);
+}
+
+function decodePhoto(
+  bytes: Uint8Array,
+  data: BatchJobData,
+  settings: PhotoJobSettings,
+): DecodedImage {
   try {
     return decodeImage(bytes, {
       channels: 3,

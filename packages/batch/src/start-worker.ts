@@ -6,6 +6,7 @@ import { modelDirectory } from '@crack/models/node';
 import {
   type BackendName,
   checkWritableFolder,
+  type EngineChoice,
   initBackend,
   loadSegmenter,
   type PhotoOutputOptions,
@@ -17,6 +18,7 @@ import type { BatchJobData, BatchJobResult, IndexRecord } from './batch-job';
 import { connectionOptions, type QueueLocation } from './connection';
 import { PARTIAL_FOLDER, type PhotoJobSettings, processPhotoJob } from './process-photo';
 import { compactIndex } from './results-index';
+import { createSerialSection } from './serial-section';
 
 /** Options of {@link startWorker}; the output options mirror `crack-segment`'s flags. */
 export interface StartWorkerOptions extends QueueLocation, PhotoOutputOptions {
@@ -35,6 +37,20 @@ export interface StartWorkerOptions extends QueueLocation, PhotoOutputOptions {
   tileSize?: number;
   /** TensorFlow.js backend to try first (see @crack/runtime's initBackend). Default 'auto'. */
   backend?: BackendName | 'auto';
+  /**
+   * Threads onnxruntime computes one photo with (`engineThreads` of @crack/runtime's
+   * loadSegmenter), an integer in [1, 256], or 'auto': one per physical core. Give each of N
+   * worker processes on one machine cores / N (`crack-batch work --concurrency N` does), or
+   * every process starts a thread per core and they fight for the cores. Default 'auto'.
+   */
+  engineThreads?: number | 'auto';
+  /**
+   * Read (or download) the next photo while one is segmented: the worker holds two jobs, and
+   * the model still takes one photo at a time (see {@link createSerialSection}). The waits for
+   * the disk, the network and Redis then overlap the computing instead of adding to it. false:
+   * one job at a time. Default true.
+   */
+  readAhead?: boolean;
   /** Largest accepted photo file or download, in bytes. Default 100 MB (10^8). */
   maxBytes?: number;
   /** Largest accepted photo in megapixels (a decompression-bomb guard). Default 100. */
@@ -111,6 +127,10 @@ export interface BatchWorkerStats {
 export interface BatchWorker {
   /** The BullMQ worker (for its events). */
   readonly worker: Worker<BatchJobData, BatchJobResult>;
+  /** What runs the model (onnxruntime or tfjs) and why, as `Segmenter.engine`. */
+  readonly engine: EngineChoice;
+  /** The engine's threads per photo: {@link StartWorkerOptions.engineThreads}. */
+  readonly engineThreads: number | 'auto';
   /** Counters and memory, now. */
   stats(): BatchWorkerStats;
   /**
@@ -119,8 +139,9 @@ export interface BatchWorker {
    */
   idle(): Promise<void>;
   /**
-   * Stops taking jobs, finishes the active one (or, with `force`, leaves it to be taken up
-   * again by another worker after its lock expires), frees the model, and compacts the index
+   * Stops taking jobs, finishes the active ones (the photo in the model and the one read
+   * meanwhile; or, with `force`, leaves them to be taken up again by another worker after their
+   * locks expire), frees the model, and compacts the index
    * (unless `compactOnClose: false`).
    */
   close(options?: { force?: boolean }): Promise<void>;
@@ -128,9 +149,11 @@ export interface BatchWorker {
 
 /**
  * Starts a worker in this process: loads the model once (a model that cannot be loaded fails
- * here, before any job is taken), then takes photo jobs one at a time from the queue and runs
- * {@link processPhotoJob} on each. Run one per core (`crack-batch work` forks them) and on as
- * many machines as you like against the same Redis and a shared output folder.
+ * here, before any job is taken), then takes photo jobs from the queue and runs
+ * {@link processPhotoJob} on each: one photo at a time in the model, the next one read
+ * meanwhile (`readAhead`). Run one per core (`crack-batch work` forks them,
+ * with one engine thread each) and on as many machines as you like against the same Redis and a
+ * shared output folder.
  *
  * @example
  * const worker = await startWorker({ redis: 'redis://127.0.0.1:6379', queue: 'survey', out: 'masks' });
@@ -146,12 +169,23 @@ export async function startWorker(options: StartWorkerOptions): Promise<BatchWor
     stalledIntervalMs = 30_000,
     maxStalledCount = 2,
     compactOnClose = true,
+    engineThreads = 'auto',
+    readAhead = true,
   } = options;
   positiveInteger(lockDurationMs, 'lockDurationMs', caller);
   positiveInteger(stalledIntervalMs, 'stalledIntervalMs', caller);
   if (!Number.isInteger(maxStalledCount) || maxStalledCount < 0)
     throw new RangeError(
       `${caller}: options.maxStalledCount must be an integer >= 0, got ${maxStalledCount}`,
+    );
+  if (typeof readAhead !== 'boolean')
+    throw new TypeError(`${caller}: options.readAhead must be a boolean, got ${String(readAhead)}`);
+  if (
+    engineThreads !== 'auto' &&
+    !(Number.isInteger(engineThreads) && engineThreads >= 1 && engineThreads <= 256)
+  )
+    throw new RangeError(
+      `${caller}: options.engineThreads must be 'auto' or an integer in [1, 256], got ${String(engineThreads)}`,
     );
   const problem = await checkWritableFolder(settings.out, 'options.out');
   if (problem) throw new Error(`${caller}: ${problem}`);
@@ -161,15 +195,17 @@ export async function startWorker(options: StartWorkerOptions): Promise<BatchWor
   const segmenter = await loadSegmenter(options.model ?? modelDirectory(), {
     mode: settings.mode,
     threshold: settings.threshold,
+    engineThreads,
     ...(options.tileSize === undefined ? {} : { tileSize: options.tileSize }),
   });
 
   const counts = { processed: 0, skipped: 0, failed: 0 };
+  const section = createSerialSection();
   const worker = new Worker<BatchJobData, BatchJobResult>(
     options.queue,
     async (job: Job<BatchJobData, BatchJobResult>) => {
       try {
-        const { record, skipped } = await processPhotoJob(job, segmenter, settings);
+        const { record, skipped } = await processPhotoJob(job, segmenter, settings, { section });
         counts[skipped ? 'skipped' : 'processed'] += 1;
         options.onJob?.({ id: record.id, input: record.input, ok: true, skipped, record });
         return { outputs: record.outputs, crackPixels: record.crackPixels, skipped };
@@ -187,9 +223,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<BatchWor
     },
     {
       connection,
-      // One job at a time: inference is CPU-bound and synchronous; parallelism comes from
-      // processes (one per core), which also keeps one photo's memory per process.
-      concurrency: 1,
+      // Inference is CPU-bound and synchronous: parallelism comes from processes (one per core),
+      // and within one the serial section keeps the model to one photo at a time (and memory
+      // to one decoded photo). With read-ahead the second job is read while the first is
+      // segmented, so the waits for the disk, the network and Redis do not leave the core idle.
+      concurrency: readAhead ? 2 : 1,
       lockDuration: lockDurationMs,
       stalledInterval: stalledIntervalMs,
       maxStalledCount,
@@ -208,6 +246,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<BatchWor
   let closing: Promise<void> | null = null;
   return {
     worker,
+    engine: segmenter.engine,
+    engineThreads,
     stats: () => ({ ...counts, tensors: memory().numTensors, rss: process.memoryUsage().rss }),
     async idle() {
       // Counted with a worker-style connection: idle() waits through a Redis restart.

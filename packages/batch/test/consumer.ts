@@ -4,6 +4,7 @@ import {
   type BatchJobEvent,
   type EnqueueResult,
   enqueue,
+  fairEngineThreads,
   type IndexRecord,
   type QueueStatus,
   queueStatus,
@@ -21,12 +22,15 @@ export async function survey(redis: string, photos: string[], out: string): Prom
     threshold: 0.5,
     measure: true,
     mmPerPixel: 0.2,
+    // Four worker processes on this machine, each with its share of the cores.
+    engineThreads: fairEngineThreads(4),
+    readAhead: true,
     onJob: (event: BatchJobEvent) => {
       if (!event.ok) console.error(event.input, event.error, event.permanent);
     },
   });
   await worker.idle();
-  console.log(worker.stats().tensors, added.added);
+  console.log(worker.stats().tensors, added.added, worker.engine.engine, worker.engineThreads);
   await worker.close();
   const status: QueueStatus = await queueStatus({ redis, queue: 'survey', failedLimit: 10 });
   for (const item of status.failedItems) console.log(item.input, item.reason);

@@ -221,6 +221,9 @@ describe('crack-batch CLI', () => {
     const threshold = await runCli(['work', '--out', temp, '--threshold', '2']);
     expect(threshold.code).toBe(2);
     expect(threshold.stderr).toContain('--threshold must be a number in [0, 1], got 2');
+    const threads = await runCli(['work', '--out', temp, '--engine-threads', '0']);
+    expect(threads.code).toBe(2);
+    expect(threads.stderr).toContain('--engine-threads must be an integer in [1, 256], got 0');
     const unknown = await runCli(['frobnicate']);
     expect(unknown.code).toBe(2);
   });

@@ -238,6 +238,13 @@ describe('crack-batch on a real Redis', () => {
         ]);
         expect(rest.code).toBe(0);
         expect(rest.stderr).toMatch(/crack-batch: 2 worker processes/);
+        // Each process takes its share of the cores: floor(cores / 2) onnxruntime threads.
+        const share = Math.max(1, Math.floor(os.availableParallelism() / 2));
+        const engineLines = rest.stderr.match(/; engine .*\n/g) ?? [];
+        expect(engineLines).toEqual([
+          `; engine onnxruntime with ${share} thread${share === 1 ? '' : 's'}\n`,
+          `; engine onnxruntime with ${share} thread${share === 1 ? '' : 's'}\n`,
+        ]);
         const index = await readIndex({ out });
         expect(index.map((r) => r.input).sort()).toEqual([...inputs].sort());
         expect(await queue.getJobCounts('completed', 'failed')).toEqual({

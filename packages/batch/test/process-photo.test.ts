@@ -6,6 +6,7 @@ import { initBackend, loadSegmenter, type PixelImage, type Segmenter } from '@cr
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createSerialSection,
   describeInput,
   type IndexRecord,
   jobOutputBase,
@@ -51,9 +52,16 @@ async function settingsFor(out: string): Promise<PhotoJobSettings> {
   };
 }
 
-async function jobFor(file: string, attemptsMade = 0) {
+async function jobFor(file: string, attemptsMade = 0, attemptsStarted?: number) {
   const { id, data } = await describeInput(file, 'stat');
-  return { id, data, attemptsMade, timestamp: Date.now() - 5, processedOn: Date.now() };
+  return {
+    id,
+    data,
+    attemptsMade,
+    ...(attemptsStarted === undefined ? {} : { attemptsStarted }),
+    timestamp: Date.now() - 5,
+    processedOn: Date.now(),
+  };
 }
 
 async function permanentError(promise: Promise<unknown>): Promise<Error> {
@@ -123,6 +131,67 @@ describe('processPhotoJob', () => {
     expect(await readdir(partial)).toEqual(['other-photo.mask.png.9-ffff.partial']);
     const files = (await readdir(out)).filter((name) => !name.startsWith('.')).sort();
     expect(files).toEqual([`${base}.cracks.json`, `${base}.mask.png`, `${base}.overlay.png`]);
+  });
+
+  it('lists .partial only when the job was started before (BullMQ attemptsStarted > 1)', async () => {
+    const out = path.join(temp, 'out-started');
+    const settings = await settingsFor(out);
+    const partial = path.join(out, PARTIAL_FOLDER);
+    const first = await jobFor(photos[1] as string, 0, 1);
+    const stray = `${path.basename(jobOutputBase(out, first.id, 'img-0001'))}.mask.png.1-aaaa.partial`;
+    // A first start cannot have left files: the folder is not listed (the stray file stays).
+    await writeFile(path.join(partial, stray), 'not from this job');
+    await processPhotoJob(first, segmenter, settings);
+    expect(await readdir(partial)).toEqual([stray]);
+    // A job taken up again after its worker died (second start) removes what the first left.
+    await rm(path.join(out, '.index'), { recursive: true });
+    await processPhotoJob(await jobFor(photos[1] as string, 0, 2), segmenter, settings);
+    expect(await readdir(partial)).toEqual([]);
+  });
+
+  it('with a shared serial section, reads the next photo while one is segmented, one photo in the model at a time, the same outputs', async () => {
+    const sequentialOut = path.join(temp, 'out-sequential');
+    const sharedOut = path.join(temp, 'out-shared');
+    const sequential = await settingsFor(sequentialOut);
+    const shared = await settingsFor(sharedOut);
+    let inModel = 0;
+    let mostInModel = 0;
+    const counting: Segmenter<PixelImage> = {
+      ...segmenter,
+      async segment(input, options) {
+        inModel += 1;
+        mostInModel = Math.max(mostInModel, inModel);
+        try {
+          return await segmenter.segment(input, options);
+        } finally {
+          inModel -= 1;
+        }
+      },
+    };
+    const expected: Buffer[] = [];
+    for (const photo of photos) {
+      const { record } = await processPhotoJob(await jobFor(photo), segmenter, sequential);
+      expected.push(await readFile(record.outputs.mask));
+    }
+    const section = createSerialSection();
+    const outcomes = await Promise.all(
+      photos.map(async (photo) =>
+        processPhotoJob(await jobFor(photo), counting, shared, { section }),
+      ),
+    );
+    expect(mostInModel).toBe(1);
+    expect(outcomes.map((o) => o.skipped)).toEqual([false, false, false]);
+    for (const [i, { record }] of outcomes.entries()) {
+      expect(await readFile(record.outputs.mask)).toEqual(expected[i]);
+      expect(record.timings.segmenterWaitMs).toBeGreaterThanOrEqual(0);
+      expect(record.timings.jobMs).toBeGreaterThanOrEqual(
+        (record.timings.segmenterWaitMs as number) + record.timings.segment.totalMs,
+      );
+    }
+    // All three were read at once; two of them waited for the model.
+    const waited = outcomes.filter(({ record }) => (record.timings.segmenterWaitMs as number) > 0);
+    expect(waited.length).toBeGreaterThanOrEqual(2);
+    expect(await readdir(path.join(sharedOut, PARTIAL_FOLDER))).toEqual([]);
   });
 
   it('fails bad photos permanently with the reason, and writes nothing for them', async () => {

@@ -60,6 +60,7 @@ describe('crack-segment', () => {
       '--min-pixels',
       '--tile-size',
       '--backend',
+      '--engine-threads',
       '--threads',
       '--json',
       '--summary',
@@ -84,6 +85,8 @@ describe('crack-segment', () => {
       modelDir,
       '--backend',
       'cpu',
+      '--engine-threads',
+      '1',
       '--out',
       out,
       '--overlay',
@@ -151,6 +154,9 @@ describe('crack-segment', () => {
     const threshold = await cli('--model', modelDir, '--threshold', '3', 'x.png');
     expect(threshold.code).toBe(2);
     expect(threshold.stderr).toMatch(/--threshold must be a number in \[0, 1\], got 3/);
+    const threads = await cli('--model', modelDir, '--engine-threads', '0', 'x.png');
+    expect(threads.code).toBe(2);
+    expect(threads.stderr).toMatch(/--engine-threads must be an integer in \[1, 256\], got 0/);
     const mode = await cli('--model', modelDir, '--mode', 'fast', 'x.png');
     expect(mode.code).toBe(2);
     expect(mode.stderr).toMatch(/Allowed choices are full, thesis/);

@@ -1,9 +1,10 @@
 // The onnxruntime-node engine: the same masks as tfjs, its choice reported, its fallbacks.
+import { existsSync, readdirSync } from 'node:fs';
 import { createUnet, thesisStudent } from '@crack/unet';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadSegmenter } from '../src/index';
+import { loadSegmenter, SEGMENTER_DEFAULTS } from '../src/index';
 import { startBothBackends } from './helpers/backends';
 import { localModel, rgbImage } from './helpers/segmenter-models';
 
@@ -134,6 +135,43 @@ describe('engine onnxruntime (onnxruntime-node is a dev dependency here)', () =>
       warn.mockRestore();
       model.dispose();
     }
+  });
+
+  // Linux lists a process's threads in /proc/self/task: the pool's threads can be counted.
+  it.runIf(existsSync('/proc/self/task'))(
+    "engineThreads sizes onnxruntime's thread pool (engineThreads - 1 threads besides the caller), with the same probabilities",
+    async () => {
+      const threads = () => readdirSync('/proc/self/task').length;
+      const model = localModel(4);
+      // The first session of a process also starts onnxruntime's own threads; count after it.
+      (await loadSegmenter(model, { engineThreads: 1 })).dispose();
+      const image = photo(96, 64);
+      const before = threads();
+      const single = await loadSegmenter(model, { engineThreads: 1 });
+      expect(single.options.engineThreads).toBe(1);
+      expect(threads()).toBe(before);
+      const three = await loadSegmenter(model, { engineThreads: 3 });
+      expect(threads()).toBe(before + 2);
+      const a = await single.segment(image);
+      const b = await three.segment(image);
+      expect(a.engine).toBe('onnxruntime');
+      expect(maxDiff(a.probabilities, b.probabilities)).toBeLessThan(1e-6);
+      expect(a.mask).toEqual(b.mask);
+      three.dispose();
+      single.dispose();
+      expect(threads()).toBe(before);
+      model.dispose();
+    },
+  );
+
+  it('rejects a bad engineThreads, naming it', async () => {
+    const model = localModel(1);
+    for (const bad of [0, 1.5, 257, 'many'])
+      await expect(loadSegmenter(model, { engineThreads: bad as never })).rejects.toThrow(
+        `loadSegmenter: options.engineThreads must be 'auto' or an integer in [1, 256], got ${bad}`,
+      );
+    expect(SEGMENTER_DEFAULTS.engineThreads).toBe('auto');
+    model.dispose();
   });
 
   it('rejects a bad engine option and CRACK_ENGINE value, naming them', async () => {

@@ -5,6 +5,7 @@ import { BACKEND_NAMES, SEGMENTER_DEFAULTS } from '@crack/runtime';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { version } from '../../package.json';
 import { enqueue } from '../enqueue';
+import { fairEngineThreads } from '../fair-engine-threads';
 import { queueStatus } from '../queue-status';
 import { compactIndex } from '../results-index';
 import { type BatchJobEvent, type StartWorkerOptions, startWorker } from '../start-worker';
@@ -70,6 +71,8 @@ interface WorkFlags {
   minPixels: number;
   tileSize: number;
   backend: StartWorkerOptions['backend'];
+  engineThreads?: number;
+  readAhead: boolean;
   concurrency: number;
   maxBytes: number;
   maxMegapixels: number;
@@ -221,6 +224,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       availableParallelism(),
     )
     .option(
+      '--engine-threads <n>',
+      "onnxruntime threads per worker process (default: cores / --concurrency; one process alone: onnxruntime's default, one per core)",
+      numberIn('--engine-threads', 1, 256, true),
+    )
+    .option(
+      '--no-read-ahead',
+      'hold one job at a time (default: read the next photo while one is segmented)',
+    )
+    .option(
       '--max-bytes <n>',
       'largest photo file in bytes',
       numberIn('--max-bytes', 1, Number.MAX_SAFE_INTEGER, true),
@@ -325,6 +337,7 @@ async function work(flags: WorkFlags, io: CliIo): Promise<number> {
     if (!flags.quiet) io.stderr(text);
   };
   const tag = `[${process.pid}]`;
+  const engineThreads = flags.engineThreads ?? fairEngineThreads(flags.concurrency);
   const worker = await startWorker({
     redis: flags.redis,
     queue: flags.queue,
@@ -339,15 +352,26 @@ async function work(flags: WorkFlags, io: CliIo): Promise<number> {
     minPixels: flags.minPixels,
     tileSize: flags.tileSize,
     backend: flags.backend,
+    engineThreads,
+    readAhead: flags.readAhead,
     maxBytes: flags.maxBytes,
     maxMegapixels: flags.maxMegapixels,
     lockDurationMs: flags.lockDuration,
     stalledIntervalMs: flags.stalledInterval,
     compactOnClose: flags.index,
     ...(flags.name === undefined ? {} : { name: flags.name }),
-    onJob: (event: BatchJobEvent) => say(`${tag} ${describe(event)}\n`),
+    ...(flags.quiet ? {} : { onJob: (event: BatchJobEvent) => say(`${tag} ${describe(event)}\n`) }),
   });
-  say(`${tag} crack-batch: working on queue ${flags.queue}, outputs in ${flags.out}\n`);
+  const { engine } = worker.engine;
+  const threads =
+    engine !== 'onnxruntime'
+      ? ''
+      : engineThreads === 'auto'
+        ? ' with a thread per core'
+        : ` with ${engineThreads} thread${engineThreads === 1 ? '' : 's'}`;
+  say(
+    `${tag} crack-batch: working on queue ${flags.queue}, outputs in ${flags.out}; engine ${engine}${threads}\n`,
+  );
   const stopped = new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
     const reason = () => (io.signal?.reason === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
     if (io.signal?.aborted) resolve(reason());
@@ -357,7 +381,7 @@ async function work(flags: WorkFlags, io: CliIo): Promise<number> {
     stopped,
     flags.exitWhenEmpty ? worker.idle().then(() => 'empty' as const) : new Promise<never>(() => {}),
   ]);
-  if (outcome !== 'empty') say(`${tag} crack-batch: ${outcome}: finishing the active photo\n`);
+  if (outcome !== 'empty') say(`${tag} crack-batch: ${outcome}: finishing the active photo(s)\n`);
   await worker.close();
   const { processed, skipped, failed } = worker.stats();
   say(`${tag} crack-batch: ${processed} done, ${skipped} done before, ${failed} failed attempts\n`);
@@ -373,8 +397,9 @@ function describe(event: BatchJobEvent): string {
 }
 
 /**
- * `work --concurrency N`: N worker processes of this CLI (each with one model and one job at a
- * time), signals passed on, the index compacted once when all have stopped. A process that
+ * `work --concurrency N`: N worker processes of this CLI (each with one model, one photo at a
+ * time in it, and its share of the cores: `--engine-threads`, by default cores / N), signals
+ * passed on, the index compacted once when all have stopped. A process that
  * dies is not restarted here (its job is recovered by the others); run the command under a
  * service manager to restart it.
  */
@@ -382,6 +407,9 @@ async function supervise(argv: string[], flags: WorkFlags, io: CliIo): Promise<n
   const script = io.script ?? process.argv[1];
   if (!script) throw new Error('crack-batch: cannot find this script to start workers');
   const childArgs = withoutConcurrency(argv);
+  // The children run with --concurrency 1: their share of the cores is decided here.
+  const threads = flags.engineThreads ?? fairEngineThreads(flags.concurrency);
+  if (threads !== 'auto') childArgs.push('--engine-threads', String(threads));
   const children = Array.from({ length: flags.concurrency }, () =>
     spawn(process.execPath, [script, ...childArgs, '--concurrency', '1', '--no-index'], {
       stdio: ['ignore', 'inherit', 'inherit'],

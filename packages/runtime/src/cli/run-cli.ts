@@ -55,6 +55,7 @@ interface CliOptions {
   tileSize: number;
   backend: BackendName | 'auto';
   engine: InferenceEngine | 'auto';
+  engineThreads?: number;
   threads: number;
   json?: boolean;
   summary?: string;
@@ -153,6 +154,11 @@ function program(io: CliIo): Command {
       )
         .choices(['auto', ...INFERENCE_ENGINES])
         .default('auto'),
+    )
+    .option(
+      '--engine-threads <n>',
+      "onnxruntime threads per photo (default: onnxruntime's, one per physical core)",
+      numberIn('--engine-threads', 1, 256, true),
     )
     .option('--threads <n>', 'wasm threads', numberIn('--threads', 1, 8, true), 1)
     .option('--json', 'print one JSON summary on stdout instead of text lines')
@@ -278,6 +284,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         threshold: options.threshold,
         tileSize: options.tileSize,
         engine: options.engine,
+        ...(options.engineThreads === undefined ? {} : { engineThreads: options.engineThreads }),
       });
     } catch (error) {
       io.stderr(`crack-segment: ${(error as Error).message}\n`);

@@ -11,6 +11,15 @@ export interface OnnxRunner {
   release(): Promise<void>;
 }
 
+/** How {@link createOnnxRunner} sets up its session. */
+export interface OnnxRunnerOptions {
+  /**
+   * Intra-op threads (the calling thread included), or 'auto' for onnxruntime's default (one
+   * per physical core). See `SegmenterOptions.engineThreads`.
+   */
+  threads: number | 'auto';
+}
+
 /**
  * Exports `model` with @crack/export (NHWC, so tiles feed it as they feed tfjs; a sigmoid head
  * unless the model outputs probabilities already) and opens it in onnxruntime-node. Throws if the
@@ -20,6 +29,7 @@ export async function createOnnxRunner(
   onnxruntime: OnnxRuntimeModule,
   model: LayersModel,
   geometry: ModelGeometry,
+  options: OnnxRunnerOptions = { threads: 'auto' },
 ): Promise<OnnxRunner> {
   // Imported lazily, and hidden from bundlers: only Node with onnxruntime-node needs the
   // exporter (and its protobuf library), never a browser bundle.
@@ -31,7 +41,12 @@ export async function createOnnxRunner(
     layout: 'NHWC',
     head: geometry.outputsProbabilities ? 'logits' : 'sigmoid',
   });
-  const session = await onnxruntime.InferenceSession.create(bytes);
+  // Operators run one after another (onnxruntime's default sequential mode), so the inter-op
+  // pool is never used; the intra-op pool is what computes each convolution in parallel.
+  const session = await onnxruntime.InferenceSession.create(
+    bytes,
+    options.threads === 'auto' ? {} : { intraOpNumThreads: options.threads },
+  );
   const inputName = session.inputNames[0] as string;
   const outputName = session.outputNames[0] as string;
   const run: TileRunner = async (input, height, width) => {

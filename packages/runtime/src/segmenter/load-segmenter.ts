@@ -33,6 +33,7 @@ export const SEGMENTER_DEFAULTS: Readonly<Required<SegmenterOptions>> = Object.f
   warmup: true,
   output: 'auto',
   engine: 'auto',
+  engineThreads: 'auto',
 });
 
 /**
@@ -92,6 +93,12 @@ export function resolveSegmenterOptions(
   if (settings.engine !== 'auto' && !INFERENCE_ENGINES.includes(settings.engine)) {
     throw new RangeError(
       `${caller}: options.engine must be 'auto', 'onnxruntime' or 'tfjs', got '${String(settings.engine)}'`,
+    );
+  }
+  const threads = settings.engineThreads;
+  if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
+    throw new RangeError(
+      `${caller}: options.engineThreads must be 'auto' or an integer in [1, 256], got ${String(threads)}`,
     );
   }
   if (!['auto', 'logits', 'probabilities'].includes(settings.output)) {
@@ -225,7 +232,7 @@ export async function createSegmenter<Input = SegmentInput>(
   let engine: EngineChoice;
   let onnx: OnnxRunner | null = null;
   try {
-    ({ engine, onnx } = await startEngine(model, geometry, settings.engine));
+    ({ engine, onnx } = await startEngine(model, geometry, settings));
   } catch (error) {
     if (context.ownsModel) model.dispose();
     throw error;
@@ -324,13 +331,15 @@ export async function createSegmenter<Input = SegmentInput>(
 async function startEngine(
   model: LayersModel,
   geometry: ModelGeometry,
-  preference: SegmenterOptions['engine'],
+  settings: Required<SegmenterOptions>,
 ): Promise<{ engine: EngineChoice; onnx: OnnxRunner | null }> {
-  const resolved = await chooseEngine(preference ?? 'auto', 'loadSegmenter');
+  const resolved = await chooseEngine(settings.engine, 'loadSegmenter');
   let engine = resolved.choice;
   if (resolved.onnxruntime) {
     try {
-      const onnx = await createOnnxRunner(resolved.onnxruntime, model, geometry);
+      const onnx = await createOnnxRunner(resolved.onnxruntime, model, geometry, {
+        threads: settings.engineThreads,
+      });
       return { engine, onnx };
     } catch (error) {
       const why = String((error as Error)?.message ?? error).split('\n')[0];

@@ -136,6 +136,16 @@ export interface SegmenterOptions {
    * `CRACK_ENGINE` (auto | tfjs | onnxruntime) overrides this.
    */
   engine?: InferenceEngine | 'auto';
+  /**
+   * Threads the onnxruntime engine computes one tile with (its intra-op thread pool, the
+   * calling thread included): an integer in [1, 256], or 'auto' (default): onnxruntime's own
+   * choice, one per physical core, the fastest for one process alone on a machine. Several
+   * processes segmenting on one machine should share the cores instead (`@crack/batch` gives
+   * each of N worker processes cores / N): with one thread per core in every process, each
+   * oversubscribes the cores and the pool threads spin-wait for one another. Ignored by the
+   * tfjs engine (the wasm backend's threads are `initBackend`'s `threads`).
+   */
+  engineThreads?: number | 'auto';
 }
 
 /** What a segmenter knows about its model's input. */
