@@ -264,14 +264,21 @@ export async function startWorker(options: StartWorkerOptions): Promise<BatchWor
         if (Object.values(jobs).every((n) => n === 0)) return;
         // Look again when this worker finds the queue drained, or after a while for what other
         // workers hold and for retries: counting on every job would cost CPU on every photo.
+        // At the tail (nothing waiting, only jobs in hand or retries) also when one of this
+        // worker's jobs ends: with read-ahead the queue drains while it still holds a job, and
+        // the last one's end would otherwise be noticed only by the timer.
+        const tail = (jobs.waiting ?? 0) + (jobs.prioritized ?? 0) === 0;
+        const events = tail
+          ? (['drained', 'completed', 'failed'] as const)
+          : (['drained'] as const);
         await new Promise<void>((resolve) => {
           const done = () => {
             clearTimeout(timer);
-            worker.off('drained', done);
+            for (const event of events) worker.off(event, done);
             resolve();
           };
           const timer = setTimeout(done, 2000);
-          worker.on('drained', done);
+          for (const event of events) worker.on(event, done);
         });
       }
     },
