@@ -5,7 +5,9 @@
  *   pnpm --filter architectures study --folds 0,1 --epochs 20      # fewer folds when time is short
  *   pnpm --filter architectures study --data synthetic --epochs 1 --folds 0 --out /tmp/smoke
  *
- * Trains on wasm (the runtime's backend with its training kernels), one thread.
+ * Trains on wasm (the runtime's backend with its training kernels), one thread. Each trained
+ * student-fold is stored in <out>/runs at once: rerun the same command to resume a stopped study;
+ * --report-only tabulates and plots what is stored without training.
  */
 import { parseArgs } from 'node:util';
 import { initBackend } from '@crack/runtime';
@@ -22,8 +24,30 @@ const { values } = parseArgs({
     families: { type: 'string' },
     'latency-runs': { type: 'string' },
     out: { type: 'string', default: 'study-out' },
+    'report-only': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+
+if (values.help) {
+  process.stdout.write(`Usage: pnpm --filter architectures study [options]
+
+Trains every block kind and encoder as a crack student at matched budgets, scores it on the held-out
+fold (strict and 2 px), times it on wasm and writes results.md, results.json and pareto-<budget>.png.
+Resumable: student-folds already stored in <out>/runs are not trained again.
+
+  --data cfd|synthetic     images (default cfd)
+  --data-dir DIR           CFD folder with images/ and masks/ (default data/cfd; downloaded if missing)
+  --folds 0,1              fold indices (CFD 0..5; default all 6)
+  --epochs N               epochs per student and fold (default ${STUDY_DEFAULTS.epochs})
+  --budgets 30k,120k       budgets (${STUDY_BUDGETS.map((b) => b.name).join(', ')})
+  --families a,b           students (${STUDY_FAMILIES.map((f) => f.name).join(', ')})
+  --latency-runs N         timed forward passes per student (default ${STUDY_DEFAULTS.latencyRuns})
+  --report-only            train nothing; tabulate and plot what is stored
+  --out DIR                output folder (default study-out)
+`);
+  process.exit(0);
+}
 
 function fail(message: string): never {
   process.stderr.write(`architectures: ${message}\n`);
@@ -72,6 +96,7 @@ const result = await runStudy({
       ? STUDY_DEFAULTS.latencyRuns
       : Number(values['latency-runs']),
   out: values.out as string,
+  reportOnly: values['report-only'] as boolean,
   log: (line) => process.stderr.write(`${line}\n`),
 });
 process.stdout.write(`${result.files.join('\n')}\n`);

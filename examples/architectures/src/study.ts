@@ -10,7 +10,7 @@
  * thesis's weighted sigmoid cross-entropy (alpha 0.7). Students train from scratch, without
  * distillation, so the architectures are compared on their own.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   foldSplit,
@@ -71,6 +71,11 @@ export interface StudyOptions {
   latencyRuns: number;
   /** Output folder. */
   out: string;
+  /**
+   * Train nothing: tabulate and plot the student-folds stored in `out` by earlier runs (a
+   * student-fold is stored as soon as it is trained, so a stopped study resumes where it was).
+   */
+  reportOnly?: boolean;
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -93,7 +98,7 @@ export const STUDY_DEFAULTS: Omit<StudyOptions, 'data' | 'out'> = {
 export interface StudyRow extends Candidate {
   /** Micro-averaged scores per fold at threshold 0.5: strict and 2 px. */
   folds: Array<{ fold: number; strict: Scores; tolerant: Scores; seconds: number }>;
-  /** Mean over folds of the strict F1. */
+  /** Mean over the folds in `folds` of the strict F1 (NaN when none is done yet). */
   f1: number;
   /** Mean over folds of the 2-px F1. */
   f1Tolerant: number;
@@ -136,7 +141,6 @@ async function loadFold(
       : { train: all.slice(data.test), test: all.slice(0, data.test) };
   }
   const { downloadCfd, loadFolderDataset } = await import('@crack/data/node');
-  const { existsSync } = await import('node:fs');
   if (!existsSync(path.join(data.dir, 'images'))) await downloadCfd(data.dir);
   const dataset = await loadFolderDataset(data.dir);
   const split = foldSplit(
@@ -215,28 +219,95 @@ function score(model: tfl.LayersModel, samples: Sample[], depth: number) {
   return { strict: aggregateScores(strict).micro, tolerant: aggregateScores(tolerant).micro };
 }
 
-async function latency(
-  model: tfl.LayersModel,
-  size: { height: number; width: number },
-  runs: number,
-) {
-  const input = tf.zeros([1, size.height, size.width, 3]);
-  const once = async () => {
+/**
+ * Median wasm latency of one forward pass at `costSize` per student, in `latencyRuns` rounds
+ * over all students after one warm-up pass each.
+ */
+async function measureLatencies(
+  rows: StudyRow[],
+  options: StudyOptions,
+  log: (line: string) => void,
+): Promise<void> {
+  if (options.latencyRuns < 1 || rows.length === 0) return;
+  const { height, width } = options.costSize;
+  const input = tf.zeros([1, height, width, 3]);
+  const models = rows.map((row) => createUnet({ ...row.config, seed: 0 }));
+  const once = async (model: tfl.LayersModel) => {
     const began = performance.now();
     const output = model.predict(input) as tf.Tensor;
     await output.data();
     output.dispose();
     return performance.now() - began;
   };
-  await once();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i += 1) times.push(await once());
-  input.dispose();
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] as number;
+  try {
+    for (const model of models) await once(model);
+    const times: number[][] = rows.map(() => []);
+    for (let run = 0; run < options.latencyRuns; run += 1)
+      for (const [i, model] of models.entries()) times[i]!.push(await once(model));
+    for (const [i, row] of rows.entries()) row.latencyMs = median(times[i]!);
+    log(
+      `latency: ${options.latencyRuns} rounds over ${rows.length} students at ${width}x${height}`,
+    );
+  } finally {
+    for (const model of models) model.dispose();
+    input.dispose();
+  }
 }
 
-const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+/** What a stored student-fold was trained with: a stored result is reused only when it matches. */
+function recipeOf(options: StudyOptions) {
+  const { data, epochs, learningRate, schedule, batchSize, crop, augment, seed } = options;
+  return { data, epochs, learningRate, schedule, batchSize, crop, augment, seed };
+}
+
+/** One trained student-fold, stored as `<out>/runs/<budget>/<family>/fold-<k>.json`. */
+interface FoldRecord {
+  recipe: ReturnType<typeof recipeOf>;
+  fold: number;
+  strict: Scores;
+  tolerant: Scores;
+  seconds: number;
+}
+
+function recordPath(out: string, row: Candidate, fold: number): string {
+  const slug = (text: string) => text.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '');
+  return path.join(
+    out,
+    'runs',
+    slug(row.budget),
+    `${slug(row.family)}-${row.config.baseFilters}`,
+    `fold-${fold}.json`,
+  );
+}
+
+function readRecord(
+  out: string,
+  row: Candidate,
+  fold: number,
+  recipe: FoldRecord['recipe'],
+): FoldRecord | null {
+  const file = recordPath(out, row, fold);
+  if (!existsSync(file)) return null;
+  const record = JSON.parse(readFileSync(file, 'utf8')) as FoldRecord;
+  return JSON.stringify(record.recipe) === JSON.stringify(recipe) ? record : null;
+}
+
+/** Written to a temporary file and renamed, so a killed run never leaves half a record. */
+function writeRecord(out: string, row: Candidate, fold: number, record: FoldRecord): void {
+  const file = recordPath(out, row, fold);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(record, null, 2)}\n`);
+  renameSync(temporary, file);
+}
+
+const mean = (values: number[]) =>
+  values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
 
 /** Runs the study; see the module comment. The tf backend must be set by the caller. */
 export async function runStudy(options: StudyOptions): Promise<StudyResult> {
@@ -261,35 +332,63 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     latencyMs: Number.NaN,
     pareto: false,
   }));
-  for (const fold of options.folds) {
-    const { train: trainSet, test } = await loadFold(options.data, fold);
-    log(`fold ${fold}: ${trainSet.length} training, ${test.length} test images`);
-    for (const row of rows) {
-      const began = performance.now();
-      const model = createUnet({ ...row.config, seed: mixSeed(options.seed, fold) });
-      await train(model, trainSet, options);
-      const scores = score(model, test, row.config.depth ?? 4);
-      if (Number.isNaN(row.latencyMs))
-        row.latencyMs = await latency(model, options.costSize, options.latencyRuns);
-      model.dispose();
-      const seconds = (performance.now() - began) / 1000;
-      row.folds.push({ fold, ...scores, seconds });
-      log(
-        `fold ${fold} ${row.budget} ${row.family} (baseFilters ${row.config.baseFilters}): F1 ${scores.strict.f1.toFixed(4)}, F1_2 ${scores.tolerant.f1.toFixed(4)}, ${seconds.toFixed(0)} s`,
-      );
+  mkdirSync(options.out, { recursive: true });
+  const recipe = recipeOf(options);
+  let trained = 0;
+  let reused = 0;
+  if (!options.reportOnly) {
+    for (const fold of options.folds) {
+      const pending = rows.filter((row) => !readRecord(options.out, row, fold, recipe));
+      if (pending.length === 0) continue;
+      const { train: trainSet, test } = await loadFold(options.data, fold);
+      log(`fold ${fold}: ${trainSet.length} training, ${test.length} test images`);
+      for (const row of pending) {
+        const began = performance.now();
+        const model = createUnet({ ...row.config, seed: mixSeed(options.seed, fold) });
+        await train(model, trainSet, options);
+        const scores = score(model, test, row.config.depth ?? 4);
+        model.dispose();
+        const seconds = (performance.now() - began) / 1000;
+        writeRecord(options.out, row, fold, { recipe, fold, ...scores, seconds });
+        trained += 1;
+        log(
+          `fold ${fold} ${row.budget} ${row.family} (baseFilters ${row.config.baseFilters}): F1 ${scores.strict.f1.toFixed(4)}, F1_2 ${scores.tolerant.f1.toFixed(4)}, ${seconds.toFixed(0)} s`,
+        );
+      }
     }
   }
+  for (const row of rows) {
+    for (const fold of options.folds) {
+      const record = readRecord(options.out, row, fold, recipe);
+      if (!record) continue;
+      if (!row.folds.some((f) => f.fold === fold)) {
+        row.folds.push({
+          fold,
+          strict: record.strict,
+          tolerant: record.tolerant,
+          seconds: record.seconds,
+        });
+        reused += 1;
+      }
+    }
+  }
+  reused -= trained;
+  if (reused > 0) log(`${reused} student-folds read from earlier runs in ${options.out}`);
+  // Latency after training, in rounds over all students (one pass of each per round), so a
+  // change of the machine's load during the measurement touches every student alike; the
+  // weights do not change the work of a forward pass, so a fresh model is timed.
+  await measureLatencies(rows, options, log);
   for (const row of rows) {
     row.f1 = mean(row.folds.map((f) => f.strict.f1));
     row.f1Tolerant = mean(row.folds.map((f) => f.tolerant.f1));
   }
-  mkdirSync(options.out, { recursive: true });
   const files: string[] = [];
   for (const budget of budgets) {
     const members = rows.filter((r) => r.budget === budget.name);
-    const points = members.map((r) => ({ label: r.family, x: r.latencyMs, y: r.f1Tolerant }));
-    for (const i of paretoFront(points)) members[i]!.pareto = true;
-    if (members.length === 0) continue;
+    const scored = members.filter((r) => r.folds.length > 0);
+    const points = scored.map((r) => ({ label: r.family, x: r.latencyMs, y: r.f1Tolerant }));
+    for (const i of paretoFront(points)) scored[i]!.pareto = true;
+    if (scored.length === 0) continue;
     const file = path.join(options.out, `pareto-${budget.name}.png`);
     writeFileSync(
       file,
@@ -313,20 +412,22 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   return result;
 }
 
+const figure = (value: number) => (Number.isNaN(value) ? 'not run' : value.toFixed(4));
+
 /** The results as a markdown table, one row per student, budgets in order. */
 export function studyTable(result: StudyResult): string {
   const lines = [
-    `Folds ${result.options.folds.join(', ')}; ${result.options.epochs} epochs; backend ${result.backend}; params and MACs at ${result.options.costSize.width}x${result.options.costSize.height}; latency: median of ${result.options.latencyRuns} forward passes.`,
+    `Folds ${result.options.folds.join(', ')}; ${result.options.epochs} epochs; backend ${result.backend}; params and MACs at ${result.options.costSize.width}x${result.options.costSize.height}; latency: median of ${result.options.latencyRuns} forward passes (rounds over all students). F1: micro at threshold 0.5, mean over the folds done (column folds).`,
     '',
-    '| budget | student | baseFilters | params | GMAC | latency (ms) | F1 | F1_2 | Pareto |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| budget | student | baseFilters | params | GMAC | latency (ms) | folds | F1 | F1_2 | Pareto |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const row of result.rows) {
     lines.push(
-      `| ${row.budget} | ${row.family} | ${row.config.baseFilters} | ${row.params} | ${(row.macs / 1e9).toFixed(3)} | ${row.latencyMs.toFixed(1)} | ${row.f1.toFixed(4)} | ${row.f1Tolerant.toFixed(4)} | ${row.pareto ? 'yes' : ''} |`,
+      `| ${row.budget} | ${row.family} | ${row.config.baseFilters} | ${row.params} | ${(row.macs / 1e9).toFixed(3)} | ${row.latencyMs.toFixed(1)} | ${row.folds.length} | ${figure(row.f1)} | ${figure(row.f1Tolerant)} | ${row.pareto ? 'yes' : ''} |`,
     );
   }
   for (const { family, budget } of result.unfit)
-    lines.push(`| ${budget} | ${family} | does not fit | | | | | | |`);
+    lines.push(`| ${budget} | ${family} | does not fit | | | | | | | |`);
   return `${lines.join('\n')}\n`;
 }

@@ -96,7 +96,7 @@ describe('runStudy on a tiny synthetic smoke setting', () => {
       expect(row.latencyMs).toBeGreaterThan(0);
     }
     expect(result.rows.some((r) => r.pareto)).toBe(true);
-    expect(lines).toHaveLength(2 + 4);
+    expect(lines).toHaveLength(2 + 4 + 1); // folds, student-folds, latency
     const table = readFileSync(path.join(out, 'results.md'), 'utf8');
     expect(table).toContain('| tiny | standard (thesis) |');
     expect(table).toContain('| tiny | shuffle |');
@@ -104,5 +104,47 @@ describe('runStudy on a tiny synthetic smoke setting', () => {
     expect(saved.rows).toHaveLength(2);
     const plot = decodeImage(readFileSync(path.join(out, 'pareto-tiny.png')), { channels: 3 });
     expect([plot.width, plot.height]).toEqual([640, 420]);
+
+    // Stopped and restarted: the stored student-folds are read back, nothing is trained again,
+    // and the figures are the same.
+    const again: string[] = [];
+    const resumed = await runStudy({
+      ...STUDY_DEFAULTS,
+      data: { source: 'synthetic', train: 2, test: 1, width: 32, height: 32 },
+      folds: [0, 1],
+      families: [STUDY_FAMILIES[0]!, STUDY_FAMILIES[4]!],
+      budgets: [{ name: 'tiny', params: 2_000, macs: 2e6 }],
+      epochs: 1,
+      crop: 0,
+      costSize: { height: 32, width: 32 },
+      latencyRuns: 1,
+      out,
+      log: (line) => again.push(line),
+    });
+    expect(again.filter((line) => line.startsWith('fold '))).toEqual([]);
+    expect(again[0]).toBe(`4 student-folds read from earlier runs in ${out}`);
+    expect(resumed.rows.map((r) => [r.f1, r.f1Tolerant])).toEqual(
+      result.rows.map((r) => [r.f1, r.f1Tolerant]),
+    );
+    // Another recipe (2 epochs) does not reuse them: report-only has nothing to show.
+    const other = await runStudy({
+      ...STUDY_DEFAULTS,
+      data: { source: 'synthetic', train: 2, test: 1, width: 32, height: 32 },
+      folds: [0, 1],
+      families: [STUDY_FAMILIES[0]!],
+      budgets: [{ name: 'tiny', params: 2_000, macs: 2e6 }],
+      epochs: 2,
+      crop: 0,
+      costSize: { height: 32, width: 32 },
+      latencyRuns: 1,
+      out,
+      reportOnly: true,
+    });
+    expect(other.rows[0]!.folds).toEqual([]);
+    expect(Number.isNaN(other.rows[0]!.f1)).toBe(true);
+    expect(readFileSync(path.join(out, 'results.md'), 'utf8')).toContain(
+      '| 0 | not run | not run |',
+    );
+    expect(tf.memory().numTensors).toBe(before);
   }, 600_000);
 });
