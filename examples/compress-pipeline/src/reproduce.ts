@@ -23,7 +23,8 @@ import type { PipelineConfig } from './config';
 import { type ContextOptions, createContext, runStage, type StageContext } from './context';
 import { STAGE_WORK } from './pipeline';
 import { formatMacs, type ReportRow, reportTable } from './report';
-import { readJson, type StageId, writeFileAtomicSync, writeJsonAtomic } from './run-dir';
+import { withDefaults } from './resolve-config';
+import { RunDir, readJson, type StageId, writeFileAtomicSync, writeJsonAtomic } from './run-dir';
 import type { ReportFile } from './stages/report';
 
 /** A variant of the base run: how its config differs, what it reuses and which stages it runs. */
@@ -166,15 +167,19 @@ export async function reproduce(
 ): Promise<void> {
   for (const fold of options.folds) {
     const teacherDir = path.join(root, `fold-${fold}`, 'teacher');
-    const teacherConfig = withFoldSeed(config, fold, options.seeds[0] as number);
+    const teacherConfig = storedOr(
+      teacherDir,
+      withFoldSeed(config, fold, options.seeds[0] as number),
+    );
     const teacher = createContext(teacherDir, teacherConfig, options.context);
     teacher.log(`=== reproduce: fold ${fold}, teacher ===`);
     await runStages(teacher, ['train-teacher', 'cache-teacher']);
     for (const seed of options.seeds) {
       const baseDir = path.join(root, `fold-${fold}`, `seed-${seed}`, 'base');
-      const baseConfig = withFoldSeed(config, fold, seed);
+      let baseConfig = withFoldSeed(config, fold, seed);
       if (!existsSync(path.join(baseDir, 'config.json')))
         branchRun(teacherDir, baseDir, baseConfig, TEACHER_STAGES);
+      else baseConfig = storedOr(baseDir, baseConfig);
       const base = createContext(baseDir, baseConfig, options.context);
       base.log(`=== reproduce: fold ${fold}, seed ${seed}, base ===`);
       await runStages(base, BASE_STAGES);
@@ -198,7 +203,9 @@ export async function reproduce(
 /**
  * Runs (or resumes) one arm: `armDir` is branched from the finished run `baseDir` (whose config is
  * `baseConfig`) with the arm's change, reusing the arm's stages, unless it exists already; then the
- * arm's stages that are not done run. Returns the arm's config.
+ * arm's stages that are not done run. Returns the arm's config: the one it was started with when it
+ * exists (its config.json, with fields added since filled by {@link withDefaults}), so a resumed
+ * arm never mixes settings of two versions.
  */
 export async function runArm(
   baseDir: string,
@@ -208,14 +215,25 @@ export async function runArm(
   options: ContextOptions,
   where = '',
 ): Promise<PipelineConfig> {
-  const armConfig = structuredClone(baseConfig);
+  let armConfig = structuredClone(baseConfig);
   arm.change(armConfig);
   if (!existsSync(path.join(armDir, 'config.json')))
     branchRun(baseDir, armDir, armConfig, arm.reuse);
+  else armConfig = storedOr(armDir, armConfig);
   const context = createContext(armDir, armConfig, options);
   context.log(`=== reproduce: ${where}${arm.name} ===`);
   await runStages(context, arm.stages);
   return armConfig;
+}
+
+/**
+ * The config a run directory was started with (fields added since filled as they behaved then),
+ * or `fresh` for a new directory: a resumed run keeps its settings even when today's preset
+ * defaults differ.
+ */
+function storedOr(dir: string, fresh: PipelineConfig): PipelineConfig {
+  const stored = new RunDir(dir).readConfig();
+  return stored ? withDefaults(stored) : fresh;
 }
 
 function withFoldSeed(config: PipelineConfig, fold: number, seed: number): PipelineConfig {

@@ -2,12 +2,13 @@
  * `reproduce` on the tiny preset: one fold, two seeds sharing the fold's teacher, three ablation
  * arms; the tables are checked against the runs' own report.json files, and a rerun does nothing.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PipelineConfig } from '../src/config';
 import type { ReportRow } from '../src/report';
-import { ARMS, reproduce } from '../src/reproduce';
+import { ARMS, reproduce, runArm } from '../src/reproduce';
 import type { RunState } from '../src/run-dir';
 import type { ReportFile } from '../src/stages/report';
 import { removeTemporaryDirs, temporaryDir, tinyConfig, useBackend } from './helpers';
@@ -120,6 +121,29 @@ describe('reproduce (tiny preset)', () => {
         `\\| pruned 0\\.5: LASSO on the control student[^|]*\\| 2 \\|[^\\n]*\\| ${delta >= 0 ? '\\+' : ''}${delta.toFixed(4)} ± `,
       ),
     );
+  });
+
+  it("resumes an arm with the config it was started with, not with today's", async () => {
+    const armDir = path.join(root, 'fold-0', 'seed-1', 'prune-l1');
+    const stored = read<PipelineConfig>('fold-0', 'seed-1', 'prune-l1', 'config.json');
+    // As if the arm had been started by a version whose prune settings differ from today's.
+    const older = structuredClone(stored);
+    older.prune.samplesPerImage = stored.prune.samplesPerImage + 7;
+    delete (older.prune as Partial<PipelineConfig['prune']>).holdout;
+    writeFileSync(path.join(armDir, 'config.json'), JSON.stringify(older));
+    const arm = arms.find((candidate) => candidate.name === 'prune-l1')!;
+    const baseConfig = read<PipelineConfig>('fold-0', 'seed-1', 'base', 'config.json');
+    const resumed = await runArm(
+      path.join(root, 'fold-0', 'seed-1', 'base'),
+      armDir,
+      baseConfig,
+      arm,
+      { print: () => {} },
+    );
+    expect(resumed.prune.samplesPerImage).toBe(stored.prune.samplesPerImage + 7);
+    expect(resumed.prune.holdout).toBe(0); // a field it did not have: what it did before the field
+    expect(resumed.prune.criterion).toBe('l1');
+    writeFileSync(path.join(armDir, 'config.json'), JSON.stringify(stored));
   });
 
   it('does nothing on a rerun', async () => {
