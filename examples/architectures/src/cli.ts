@@ -25,6 +25,7 @@ const { values } = parseArgs({
     'latency-runs': { type: 'string' },
     out: { type: 'string', default: 'study-out' },
     'report-only': { type: 'boolean', default: false },
+    'no-prune': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -43,6 +44,8 @@ Resumable: student-folds already stored in <out>/runs are not trained again.
   --budgets 30k,120k       budgets (${STUDY_BUDGETS.map((b) => b.name).join(', ')})
   --families a,b           students (${STUDY_FAMILIES.map((f) => f.name).join(', ')})
   --latency-runs N         timed forward passes per student (default ${STUDY_DEFAULTS.latencyRuns})
+  --no-prune               do not prune each budget's best student (default: prune it at 0.5 and
+                           fine-tune ${STUDY_DEFAULTS.prune?.epochs} epochs, fold by fold)
   --report-only            train nothing; tabulate and plot what is stored
   --out DIR                output folder (default study-out)
 `);
@@ -97,6 +100,7 @@ const result = await runStudy({
       : Number(values['latency-runs']),
   out: values.out as string,
   reportOnly: values['report-only'] as boolean,
+  ...(values['no-prune'] ? { prune: null } : {}),
   log: (line) => process.stderr.write(`${line}\n`),
 });
 process.stdout.write(`${result.files.join('\n')}\n`);

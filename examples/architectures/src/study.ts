@@ -23,9 +23,12 @@ import {
 } from '@crack/data';
 import { weightedSigmoidCrossEntropy } from '@crack/distill';
 import { aggregateScores, binarize, type Scores, tolerantScores } from '@crack/metrics';
+import { modelCost } from '@crack/metrics/cost';
+import { findChannelGroups, pruneModel } from '@crack/prune';
 import { createUnet } from '@crack/unet';
+import { nodeFileSystem } from '@crack/unet/node';
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import {
   type Budget,
   type Candidate,
@@ -72,6 +75,13 @@ export interface StudyOptions {
   /** Output folder. */
   out: string;
   /**
+   * After training, prune each budget's best student (highest mean F1 at 2 px over the requested
+   * folds, all of them done) on every fold: @crack/prune's `pruneModel` (crack-aware LASSO and
+   * validated refit on every prunable channel group) on `images` training images, then `epochs`
+   * of fine-tuning with the study's recipe. null: no pruning.
+   */
+  prune: { ratio: number; epochs: number; images: number; crackFraction: number } | null;
+  /**
    * Train nothing: tabulate and plot the student-folds stored in `out` by earlier runs (a
    * student-fold is stored as soon as it is trained, so a stopped study resumes where it was).
    */
@@ -92,6 +102,7 @@ export const STUDY_DEFAULTS: Omit<StudyOptions, 'data' | 'out'> = {
   seed: 1,
   costSize: { height: 320, width: 480 },
   latencyRuns: 10,
+  prune: { ratio: 0.5, epochs: 8, images: 32, crackFraction: 0.5 },
 };
 
 /** One student's figures over the folds. */
@@ -106,6 +117,8 @@ export interface StudyRow extends Candidate {
   latencyMs: number;
   /** On its budget's Pareto front (F1 at 2 px against latency). */
   pareto: boolean;
+  /** Set on the pruned rows: the family pruned and the fraction of channels removed. */
+  prunedFrom?: { family: string; ratio: number };
 }
 
 /** What {@link runStudy} returns (also written to results.json). */
@@ -231,7 +244,15 @@ async function measureLatencies(
   if (options.latencyRuns < 1 || rows.length === 0) return;
   const { height, width } = options.costSize;
   const input = tf.zeros([1, height, width, 3]);
-  const models = rows.map((row) => createUnet({ ...row.config, seed: 0 }));
+  const models: tfl.LayersModel[] = [];
+  for (const row of rows) {
+    const saved = row.prunedFrom ? prunedArchitecture(options.out, row, options.folds) : null;
+    models.push(
+      saved
+        ? await tfl.loadLayersModel(nodeFileSystem(saved))
+        : createUnet({ ...row.config, seed: 0 }),
+    );
+  }
   const once = async (model: tfl.LayersModel) => {
     const began = performance.now();
     const output = model.predict(input) as tf.Tensor;
@@ -259,6 +280,122 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
+/** Where a trained student-fold's model is kept (model.json + weights.bin). */
+function modelDir(out: string, row: Candidate, fold: number): string {
+  return recordPath(out, row, fold).replace(/\.json$/, '');
+}
+
+/** A saved pruned model of `row` (any fold: they share the architecture), or null. */
+function prunedArchitecture(out: string, row: Candidate, folds: number[]): string | null {
+  for (const fold of folds) {
+    const dir = modelDir(out, row, fold);
+    if (existsSync(path.join(dir, 'model.json'))) return dir;
+  }
+  return null;
+}
+
+/** Whether @crack/prune finds a channel group to prune in `row`'s architecture (logged if not). */
+function prunable(row: Candidate, log: (line: string) => void): boolean {
+  const model = createUnet({ ...row.config, seed: 0 });
+  const { groups, skipped } = findChannelGroups(model);
+  model.dispose();
+  if (groups.length === 0)
+    log(
+      `prune: ${row.family} has no prunable channel group (${skipped.length} maps skipped, e.g. ${skipped[0]?.reason ?? 'none'}); trying the next best`,
+    );
+  return groups.length > 0;
+}
+
+/**
+ * Prunes `best` (a student trained on every fold, its models saved) fold by fold and fine-tunes
+ * it; returns the pruned student's row, or null when no fold could be pruned.
+ */
+async function pruneBest(
+  best: StudyRow,
+  options: StudyOptions,
+  recipe: FoldRecord['recipe'],
+  log: (line: string) => void,
+): Promise<StudyRow | null> {
+  const settings = options.prune as NonNullable<StudyOptions['prune']>;
+  const row: StudyRow = {
+    ...best,
+    family: `${best.family}, pruned ${settings.ratio}`,
+    folds: [],
+    f1: Number.NaN,
+    f1Tolerant: Number.NaN,
+    latencyMs: Number.NaN,
+    pareto: false,
+    prunedFrom: { family: best.family, ratio: settings.ratio },
+  };
+  const pruneRecipe = { ...recipe, prune: settings };
+  for (const fold of options.folds) {
+    let record = readRecord(options.out, row, fold, pruneRecipe);
+    if (!record && !options.reportOnly) {
+      const parentDir = modelDir(options.out, best, fold);
+      if (!existsSync(path.join(parentDir, 'model.json'))) {
+        log(
+          `prune: ${best.family}, fold ${fold}: no saved model (trained by an earlier version); skipped`,
+        );
+        continue;
+      }
+      const began = performance.now();
+      const { train: trainSet, test } = await loadFold(options.data, fold);
+      const parent = await tfl.loadLayersModel(nodeFileSystem(parentDir));
+      const images = trainSet
+        .slice(0, settings.images)
+        .map((sample) =>
+          tf.tensor4d(normalizePixels(sample.image.data), [1, sample.height, sample.width, 3]),
+        );
+      let pruned: tfl.LayersModel;
+      try {
+        ({ model: pruned } = await pruneModel(parent, {
+          images,
+          ratio: settings.ratio,
+          crackFraction: settings.crackFraction,
+          seed: mixSeed(options.seed, fold),
+        }));
+      } catch (error) {
+        log(`prune: ${best.family}, fold ${fold} failed: ${(error as Error).message}`);
+        continue;
+      } finally {
+        for (const image of images) image.dispose();
+        parent.dispose();
+      }
+      await train(pruned, trainSet, { ...options, epochs: settings.epochs });
+      const scores = score(pruned, test, row.config.depth ?? 4);
+      const { total } = modelCost(pruned, options.costSize);
+      await pruned.save(nodeFileSystem(modelDir(options.out, row, fold)));
+      pruned.dispose();
+      const seconds = (performance.now() - began) / 1000;
+      record = {
+        recipe: pruneRecipe,
+        fold,
+        ...scores,
+        seconds,
+        params: total.params,
+        macs: total.macs,
+      };
+      writeRecord(options.out, row, fold, record);
+      log(
+        `fold ${fold} ${row.budget} ${row.family}: ${total.params} params, F1 ${scores.strict.f1.toFixed(4)}, F1_2 ${scores.tolerant.f1.toFixed(4)}, ${seconds.toFixed(0)} s`,
+      );
+    }
+    if (!record) continue;
+    row.folds.push({
+      fold,
+      strict: record.strict,
+      tolerant: record.tolerant,
+      seconds: record.seconds,
+    });
+    row.params = record.params ?? row.params;
+    row.macs = record.macs ?? row.macs;
+  }
+  if (row.folds.length === 0) return null;
+  row.f1 = mean(row.folds.map((f) => f.strict.f1));
+  row.f1Tolerant = mean(row.folds.map((f) => f.tolerant.f1));
+  return row;
+}
+
 /** What a stored student-fold was trained with: a stored result is reused only when it matches. */
 function recipeOf(options: StudyOptions) {
   const { data, epochs, learningRate, schedule, batchSize, crop, augment, seed } = options;
@@ -267,11 +404,15 @@ function recipeOf(options: StudyOptions) {
 
 /** One trained student-fold, stored as `<out>/runs/<budget>/<family>/fold-<k>.json`. */
 interface FoldRecord {
-  recipe: ReturnType<typeof recipeOf>;
+  /** {@link recipeOf}, and for a pruned student the pruning settings. */
+  recipe: ReturnType<typeof recipeOf> & { prune?: StudyOptions['prune'] };
   fold: number;
   strict: Scores;
   tolerant: Scores;
   seconds: number;
+  /** A pruned student's params and MACs at costSize. */
+  params?: number;
+  macs?: number;
 }
 
 function recordPath(out: string, row: Candidate, fold: number): string {
@@ -347,6 +488,8 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
         const model = createUnet({ ...row.config, seed: mixSeed(options.seed, fold) });
         await train(model, trainSet, options);
         const scores = score(model, test, row.config.depth ?? 4);
+        // Kept for the pruning of the best student; the record, written last, marks it done.
+        if (options.prune) await model.save(nodeFileSystem(modelDir(options.out, row, fold)));
         model.dispose();
         const seconds = (performance.now() - began) / 1000;
         writeRecord(options.out, row, fold, { recipe, fold, ...scores, seconds });
@@ -374,14 +517,28 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   }
   reused -= trained;
   if (reused > 0) log(`${reused} student-folds read from earlier runs in ${options.out}`);
-  // Latency after training, in rounds over all students (one pass of each per round), so a
-  // change of the machine's load during the measurement touches every student alike; the
-  // weights do not change the work of a forward pass, so a fresh model is timed.
-  await measureLatencies(rows, options, log);
   for (const row of rows) {
     row.f1 = mean(row.folds.map((f) => f.strict.f1));
     row.f1Tolerant = mean(row.folds.map((f) => f.tolerant.f1));
   }
+  if (options.prune) {
+    for (const budget of budgets) {
+      const complete = rows.filter(
+        (r) => r.budget === budget.name && r.folds.length === options.folds.length,
+      );
+      if (complete.length === 0) continue;
+      // The best by mean F1 at 2 px whose blocks @crack/prune can prune (ShuffleNet's channel
+      // shuffle, a Reshape-Permute-Reshape, is not in its channel-dependency analysis).
+      const ranked = [...complete].sort((a, b) => b.f1Tolerant - a.f1Tolerant);
+      const best = ranked.find((row) => prunable(row, log));
+      const pruned = best ? await pruneBest(best, options, recipe, log) : null;
+      if (pruned) rows.push(pruned);
+    }
+  }
+  // Latency after training, in rounds over all students (one pass of each per round), so a
+  // change of the machine's load during the measurement touches every student alike; the
+  // weights do not change the work of a forward pass, so a fresh model is timed.
+  await measureLatencies(rows, options, log);
   const files: string[] = [];
   for (const budget of budgets) {
     const members = rows.filter((r) => r.budget === budget.name);

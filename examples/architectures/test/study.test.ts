@@ -72,7 +72,7 @@ describe('runStudy on a tiny synthetic smoke setting', () => {
       ...STUDY_DEFAULTS,
       data: { source: 'synthetic', train: 2, test: 1, width: 32, height: 32 },
       folds: [0, 1],
-      families: [STUDY_FAMILIES[0]!, STUDY_FAMILIES[4]!],
+      families: [STUDY_FAMILIES[0]!, STUDY_FAMILIES[1]!],
       budgets: [{ name: 'tiny', params: 2_000, macs: 2e6 }],
       epochs: 1,
       crop: 0,
@@ -83,8 +83,20 @@ describe('runStudy on a tiny synthetic smoke setting', () => {
     });
     expect(tf.memory().numTensors).toBe(before);
     expect(result.backend).toBe('wasm');
-    expect(result.rows.map((r) => r.family)).toEqual(['standard (thesis)', 'shuffle']);
-    for (const row of result.rows) {
+    const [pruned, ...students] = [result.rows[2]!, result.rows[0]!, result.rows[1]!];
+    expect(result.rows.map((r) => r.family)).toEqual([
+      'standard (thesis)',
+      'separable',
+      `${pruned.prunedFrom?.family}, pruned 0.5`,
+    ]);
+    // The best student by mean F1 at 2 px is pruned on both folds and fine-tuned.
+    const parent = students.find((r) => r.family === pruned.prunedFrom?.family)!;
+    expect(parent.f1Tolerant).toBe(Math.max(...students.map((r) => r.f1Tolerant)));
+    expect(pruned.folds.map((f) => f.fold)).toEqual([0, 1]);
+    expect(pruned.params).toBeLessThan(parent.params);
+    expect(pruned.macs).toBeLessThan(parent.macs);
+    expect(pruned.latencyMs).toBeGreaterThan(0);
+    for (const row of students) {
       expect(row.params).toBeLessThanOrEqual(2000);
       expect(row.macs).toBeLessThanOrEqual(2e6);
       const model = createUnet({ ...row.config, seed: 0 });
@@ -96,12 +108,13 @@ describe('runStudy on a tiny synthetic smoke setting', () => {
       expect(row.latencyMs).toBeGreaterThan(0);
     }
     expect(result.rows.some((r) => r.pareto)).toBe(true);
-    expect(lines).toHaveLength(2 + 4 + 1); // folds, student-folds, latency
+    expect(lines).toHaveLength(2 + 4 + 2 + 1); // folds, student-folds, pruned folds, latency
     const table = readFileSync(path.join(out, 'results.md'), 'utf8');
     expect(table).toContain('| tiny | standard (thesis) |');
-    expect(table).toContain('| tiny | shuffle |');
+    expect(table).toContain('| tiny | separable |');
+    expect(table).toContain(', pruned 0.5 |');
     const saved = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
-    expect(saved.rows).toHaveLength(2);
+    expect(saved.rows).toHaveLength(3);
     const plot = decodeImage(readFileSync(path.join(out, 'pareto-tiny.png')), { channels: 3 });
     expect([plot.width, plot.height]).toEqual([640, 420]);
 
@@ -112,7 +125,7 @@ describe('runStudy on a tiny synthetic smoke setting', () => {
       ...STUDY_DEFAULTS,
       data: { source: 'synthetic', train: 2, test: 1, width: 32, height: 32 },
       folds: [0, 1],
-      families: [STUDY_FAMILIES[0]!, STUDY_FAMILIES[4]!],
+      families: [STUDY_FAMILIES[0]!, STUDY_FAMILIES[1]!],
       budgets: [{ name: 'tiny', params: 2_000, macs: 2e6 }],
       epochs: 1,
       crop: 0,
@@ -146,5 +159,26 @@ describe('runStudy on a tiny synthetic smoke setting', () => {
       '| 0 | not run | not run |',
     );
     expect(tf.memory().numTensors).toBe(before);
+  }, 600_000);
+
+  it('does not prune a student whose blocks @crack/prune cannot prune (ShuffleNet), and says so', async () => {
+    const lines: string[] = [];
+    const result = await runStudy({
+      ...STUDY_DEFAULTS,
+      data: { source: 'synthetic', train: 2, test: 1, width: 32, height: 32 },
+      folds: [0],
+      families: [STUDY_FAMILIES[4]!],
+      budgets: [{ name: 'tiny', params: 2_000, macs: 2e6 }],
+      epochs: 1,
+      crop: 0,
+      costSize: { height: 32, width: 32 },
+      latencyRuns: 1,
+      out: path.join(out, 'shuffle'),
+      log: (line) => lines.push(line),
+    });
+    expect(result.rows.map((r) => r.family)).toEqual(['shuffle']);
+    expect(lines.some((line) => /^prune: shuffle has no prunable channel group/.test(line))).toBe(
+      true,
+    );
   }, 600_000);
 });
