@@ -124,6 +124,32 @@ export const ARMS: readonly Arm[] = [
     model: 'prunedFinetuned',
   },
   {
+    name: 'prune-teacher-ft',
+    table: '4-5',
+    label:
+      'LASSO, crack-aware positions as the default, fine-tuned from the teacher (the thesis\'s fine-tuning)',
+    change: (c) => {
+      c.prune.parent = 'distilled';
+      c.prune.finetuneTeacher = 'teacher';
+    },
+    reuse: [...TEACHER_STAGES, 'train-student-plain', 'train-student-distilled'],
+    stages: PRUNE_STAGES,
+    model: 'prunedFinetuned',
+  },
+  {
+    name: 'prune-control-teacher-ft',
+    table: '4-5-control',
+    label:
+      'LASSO on the control student, crack-aware positions, fine-tuned from the teacher (the teacher only in fine-tuning)',
+    change: (c) => {
+      c.prune.parent = 'plain';
+      c.prune.finetuneTeacher = 'teacher';
+    },
+    reuse: [...TEACHER_STAGES, 'train-student-plain', 'train-student-distilled'],
+    stages: PRUNE_STAGES,
+    model: 'prunedFinetuned',
+  },
+  {
     name: 'prune-control',
     table: '4-5-control',
     label:
