@@ -75,6 +75,18 @@ export const ARMS: readonly Arm[] = [
     model: 'studentDistilled',
   },
   {
+    name: 'distill-kd',
+    table: '4-4',
+    label: 'binary KD, T = 2, weight 1',
+    change: (c) => {
+      Object.assign(c.distill, { loss: 'kd', alpha: 0, space: 'logit', temperature: 2 });
+      c.distill.softWeight = 1;
+    },
+    reuse: TEACHER_STAGES,
+    stages: DISTILL_STAGES,
+    model: 'studentDistilled',
+  },
+  {
     name: 'distill-probability',
     table: '4-4',
     label: 'eq 4-4 hinge on probabilities (a = 1, b = 1), weight 1',
@@ -124,12 +136,26 @@ export const ARMS: readonly Arm[] = [
     model: 'prunedFinetuned',
   },
   {
+    name: 'prune-parent-ft',
+    table: '4-5',
+    label: 'LASSO, crack-aware positions, fine-tuned towards the unpruned parent',
+    change: (c) => {
+      c.prune.parent = 'distilled';
+      c.prune.crackFraction = 0.5;
+      c.prune.finetuneTeacher = 'parent';
+    },
+    reuse: [...TEACHER_STAGES, 'train-student-plain', 'train-student-distilled'],
+    stages: PRUNE_STAGES,
+    model: 'prunedFinetuned',
+  },
+  {
     name: 'prune-teacher-ft',
     table: '4-5',
     label:
-      'LASSO, crack-aware positions as the default, fine-tuned from the teacher (the thesis\'s fine-tuning)',
+      "LASSO, crack-aware positions as the default, fine-tuned from the teacher (the thesis's fine-tuning)",
     change: (c) => {
       c.prune.parent = 'distilled';
+      c.prune.crackFraction = 0.5;
       c.prune.finetuneTeacher = 'teacher';
     },
     reuse: [...TEACHER_STAGES, 'train-student-plain', 'train-student-distilled'],
@@ -211,6 +237,12 @@ export async function reproduce(
       await runStages(base, BASE_STAGES);
       for (const arm of options.arms) {
         const armDir = path.join(root, `fold-${fold}`, `seed-${seed}`, arm.name);
+        if (!existsSync(armDir) && sameAsBase(baseConfig, arm)) {
+          base.log(
+            `=== reproduce: fold ${fold}, seed ${seed}, ${arm.name}: the base run's own recipe, skipped (its row is the base's) ===`,
+          );
+          continue;
+        }
         await runArm(
           baseDir,
           armDir,
@@ -250,6 +282,13 @@ export async function runArm(
   context.log(`=== reproduce: ${where}${arm.name} ===`);
   await runStages(context, arm.stages);
   return armConfig;
+}
+
+/** Whether `arm` changes nothing in `baseConfig` (the preset's default is the arm's recipe). */
+export function sameAsBase(baseConfig: PipelineConfig, arm: Arm): boolean {
+  const armConfig = structuredClone(baseConfig);
+  arm.change(armConfig);
+  return JSON.stringify(armConfig) === JSON.stringify(baseConfig);
 }
 
 /**

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineConfig } from '../src/config';
 import type { ReportRow } from '../src/report';
-import { ARMS, reproduce, runArm } from '../src/reproduce';
+import { ARMS, reproduce, runArm, sameAsBase } from '../src/reproduce';
 import type { RunState } from '../src/run-dir';
 import type { ReportFile } from '../src/stages/report';
 import { removeTemporaryDirs, temporaryDir, tinyConfig, useBackend } from './helpers';
@@ -18,6 +18,8 @@ afterAll(removeTemporaryDirs);
 const config = tinyConfig((c) => {
   c.folds = 2;
   c.fold = null;
+  // As in the cfd preset: the default prunes the distilled student, so prune-control differs.
+  c.prune.parent = 'distilled';
 });
 const root = temporaryDir('reproduce');
 const arms = ARMS.filter((arm) =>
@@ -144,6 +146,14 @@ describe('reproduce (tiny preset)', () => {
     expect(resumed.prune.holdout).toBe(0); // a field it did not have: what it did before the field
     expect(resumed.prune.criterion).toBe('l1');
     writeFileSync(path.join(armDir, 'config.json'), JSON.stringify(stored));
+  });
+
+  it('knows an arm that is the base recipe itself (skipped by reproduce)', () => {
+    const arm = (name: string) => ARMS.find((candidate) => candidate.name === name)!;
+    // The tiny preset distils with eq 4-4 on probabilities, as the distill-probability arm does.
+    expect(sameAsBase(config, arm('distill-probability'))).toBe(true);
+    expect(sameAsBase(config, arm('distill-kd'))).toBe(false);
+    expect(sameAsBase(config, arm('prune-l1'))).toBe(false);
   });
 
   it('does nothing on a rerun', async () => {
