@@ -88,6 +88,8 @@ export interface StudyOptions {
   reportOnly?: boolean;
   /** Progress lines. */
   log?: (line: string) => void;
+  /** Seconds between the progress lines of one training run (step, loss, ETA). Default 60. */
+  progressEverySeconds?: number;
 }
 
 /** The study as issue 19 asks for it (CFD, 6 folds, the CFD recipe). */
@@ -173,10 +175,19 @@ function learningRateAt(options: StudyOptions, step: number, steps: number): num
   return 0.5 * options.learningRate * (1 + Math.cos((Math.PI * step) / Math.max(steps, 1)));
 }
 
-async function train(model: tfl.LayersModel, samples: Sample[], options: StudyOptions) {
+async function train(
+  model: tfl.LayersModel,
+  samples: Sample[],
+  options: StudyOptions,
+  label = 'training',
+) {
+  const log = options.log ?? (() => undefined);
   const optimizer = tf.train.adam(options.learningRate);
   model.compile({ optimizer, loss: weightedSigmoidCrossEntropy() });
   const stepsPerEpoch = Math.ceil(samples.length / options.batchSize);
+  const totalSteps = options.epochs * stepsPerEpoch;
+  const began = performance.now();
+  let lastLine = began;
   for (let epoch = 0; epoch < options.epochs; epoch += 1) {
     const dataset = await toTfDataset(samples, {
       batchSize: options.batchSize,
@@ -195,6 +206,17 @@ async function train(model: tfl.LayersModel, samples: Sample[], options: StudyOp
             options,
             epoch * stepsPerEpoch + batch,
             options.epochs * stepsPerEpoch,
+          );
+        },
+        onBatchEnd: async (batch, logs) => {
+          const now = performance.now();
+          if (now - lastLine < (options.progressEverySeconds ?? 60) * 1000) return;
+          lastLine = now;
+          const done = epoch * stepsPerEpoch + batch + 1;
+          const elapsed = (now - began) / 1000;
+          const eta = (elapsed / done) * (totalSteps - done);
+          log(
+            `${label}: step ${done}/${totalSteps} (${Math.round((100 * done) / totalSteps)} %), epoch ${epoch + 1}/${options.epochs}, loss ${logs?.loss?.toFixed(4) ?? '?'}, ${Math.round(elapsed)} s elapsed, ETA ${Math.round(eta)} s`,
           );
         },
       },
@@ -361,7 +383,12 @@ async function pruneBest(
         for (const image of images) image.dispose();
         parent.dispose();
       }
-      await train(pruned, trainSet, { ...options, epochs: settings.epochs });
+      await train(
+        pruned,
+        trainSet,
+        { ...options, epochs: settings.epochs },
+        `fold ${fold} ${row.budget} ${row.family}`,
+      );
       const scores = score(pruned, test, row.config.depth ?? 4);
       const { total } = modelCost(pruned, options.costSize);
       await pruned.save(nodeFileSystem(modelDir(options.out, row, fold)));
@@ -486,7 +513,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
       for (const row of pending) {
         const began = performance.now();
         const model = createUnet({ ...row.config, seed: mixSeed(options.seed, fold) });
-        await train(model, trainSet, options);
+        await train(model, trainSet, options, `fold ${fold} ${row.budget} ${row.family}`);
         const scores = score(model, test, row.config.depth ?? 4);
         // Kept for the pruning of the best student; the record, written last, marks it done.
         if (options.prune) await model.save(nodeFileSystem(modelDir(options.out, row, fold)));

@@ -108,7 +108,8 @@ describe('runStudy on a tiny synthetic smoke setting', () => {
       expect(row.latencyMs).toBeGreaterThan(0);
     }
     expect(result.rows.some((r) => r.pareto)).toBe(true);
-    expect(lines).toHaveLength(2 + 4 + 2 + 1); // folds, student-folds, pruned folds, latency
+    // folds, student-folds, pruned folds, latency (progress lines come every 60 s: none here)
+    expect(lines.filter((line) => !/: step \d+\//.test(line))).toHaveLength(2 + 4 + 2 + 1);
     const table = readFileSync(path.join(out, 'results.md'), 'utf8');
     expect(table).toContain('| tiny | standard (thesis) |');
     expect(table).toContain('| tiny | separable |');
@@ -175,7 +176,15 @@ describe('runStudy on a tiny synthetic smoke setting', () => {
       latencyRuns: 1,
       out: path.join(out, 'shuffle'),
       log: (line) => lines.push(line),
+      progressEverySeconds: 0,
     });
+    // With progress every 0 s: a line after every step of the 2 training images, with the ETA.
+    expect(lines.filter((line) => line.startsWith('fold 0 tiny shuffle: step '))).toEqual([
+      expect.stringMatching(
+        /^fold 0 tiny shuffle: step 1\/2 \(50 %\), epoch 1\/1, loss \d+\.\d{4}, \d+ s elapsed, ETA \d+ s$/,
+      ),
+      expect.stringMatching(/^fold 0 tiny shuffle: step 2\/2 \(100 %\), epoch 1\/1, .*ETA 0 s$/),
+    ]);
     expect(result.rows.map((r) => r.family)).toEqual(['shuffle']);
     expect(lines.some((line) => /^prune: shuffle has no prunable channel group/.test(line))).toBe(
       true,
