@@ -8,7 +8,14 @@ export {
   type SampleTransform,
   transformSample,
 } from './augment/transform-sample.js';
-export { CFD_IDS, type FoldsFile, THESIS_CFD_FOLDS, thesisFoldsFile } from './cfd/cfd-folds.js';
+export {
+  CFD_IDS,
+  CFD_LABEL_ISSUES,
+  type CfdLabelIssue,
+  type FoldsFile,
+  THESIS_CFD_FOLDS,
+  thesisFoldsFile,
+} from './cfd/cfd-folds.js';
 export { CFD_BASE_URL } from './cfd/cfd-source.js';
 export { type DecodedSeg, type DecodeSegOptions, decodeSeg } from './cfd/decode-seg.js';
 export type { DecodedImage } from './image/decoded-image.js';

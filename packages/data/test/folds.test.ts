@@ -1,7 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CFD_IDS, foldSplit, kFold, THESIS_CFD_FOLDS, thesisFoldsFile } from '../src/index.js';
+import { decodeImage } from '../src/image.js';
+import {
+  CFD_IDS,
+  CFD_LABEL_ISSUES,
+  foldSplit,
+  kFold,
+  THESIS_CFD_FOLDS,
+  thesisFoldsFile,
+} from '../src/index.js';
 import { cfdDir } from './shared-data.js';
 
 describe('kFold', () => {
@@ -59,5 +67,28 @@ describe('THESIS_CFD_FOLDS', () => {
   it.skipIf(!cfdDir)('matches the shared folds.json', async () => {
     const shared = JSON.parse(await readFile(path.join(cfdDir as string, 'folds.json'), 'utf8'));
     expect(thesisFoldsFile()).toEqual(shared);
+  });
+});
+
+describe('CFD_LABEL_ISSUES', () => {
+  it('names CFD ids, each with its problem', () => {
+    for (const issue of CFD_LABEL_ISSUES) {
+      expect(CFD_IDS).toContain(issue.id);
+      expect(issue.problem.length).toBeGreaterThan(10);
+    }
+    expect(CFD_LABEL_ISSUES.map((issue) => issue.id)).toEqual(['042']);
+  });
+
+  it.skipIf(!cfdDir)('mask 042 is pixel for pixel the mask of 065, and no other mask', async () => {
+    const mask = async (id: string) =>
+      decodeImage(await readFile(path.join(cfdDir as string, 'masks', `${id}.png`)), {
+        channels: 1,
+      }).data;
+    const same = (a: Uint8Array, b: Uint8Array) =>
+      a.length === b.length && a.every((v, i) => v > 127 === (b[i] as number) > 127);
+    const m042 = await mask('042');
+    expect(same(m042, await mask('065'))).toBe(true);
+    expect(same(m042, await mask('041'))).toBe(false);
+    expect(same(m042, await mask('043'))).toBe(false);
   });
 });
