@@ -502,47 +502,38 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   }));
   mkdirSync(options.out, { recursive: true });
   const recipe = recipeOf(options);
-  let trained = 0;
   let reused = 0;
-  if (!options.reportOnly) {
-    for (const fold of options.folds) {
-      const pending = rows.filter((row) => !readRecord(options.out, row, fold, recipe));
-      if (pending.length === 0) continue;
-      const { train: trainSet, test } = await loadFold(options.data, fold);
-      log(`fold ${fold}: ${trainSet.length} training, ${test.length} test images`);
-      for (const row of pending) {
-        const began = performance.now();
-        const model = createUnet({ ...row.config, seed: mixSeed(options.seed, fold) });
-        await train(model, trainSet, options, `fold ${fold} ${row.budget} ${row.family}`);
-        const scores = score(model, test, row.config.depth ?? 4);
-        // Kept for the pruning of the best student; the record, written last, marks it done.
-        if (options.prune) await model.save(nodeFileSystem(modelDir(options.out, row, fold)));
-        model.dispose();
-        const seconds = (performance.now() - began) / 1000;
-        writeRecord(options.out, row, fold, { recipe, fold, ...scores, seconds });
-        trained += 1;
-        log(
-          `fold ${fold} ${row.budget} ${row.family} (baseFilters ${row.config.baseFilters}): F1 ${scores.strict.f1.toFixed(4)}, F1_2 ${scores.tolerant.f1.toFixed(4)}, ${seconds.toFixed(0)} s`,
-        );
-      }
-    }
-  }
-  for (const row of rows) {
-    for (const fold of options.folds) {
+  // Fold by fold, so each row's folds stay in order: a student-fold stored by an earlier run with
+  // this recipe is read back, the others are trained (unless reportOnly).
+  for (const fold of options.folds) {
+    const pending: StudyRow[] = [];
+    for (const row of rows) {
       const record = readRecord(options.out, row, fold, recipe);
-      if (!record) continue;
-      if (!row.folds.some((f) => f.fold === fold)) {
-        row.folds.push({
-          fold,
-          strict: record.strict,
-          tolerant: record.tolerant,
-          seconds: record.seconds,
-        });
+      if (record) {
+        const { strict, tolerant, seconds } = record;
+        row.folds.push({ fold, strict, tolerant, seconds });
         reused += 1;
-      }
+      } else if (!options.reportOnly) pending.push(row);
+    }
+    if (pending.length === 0) continue;
+    const { train: trainSet, test } = await loadFold(options.data, fold);
+    log(`fold ${fold}: ${trainSet.length} training, ${test.length} test images`);
+    for (const row of pending) {
+      const began = performance.now();
+      const model = createUnet({ ...row.config, seed: mixSeed(options.seed, fold) });
+      await train(model, trainSet, options, `fold ${fold} ${row.budget} ${row.family}`);
+      const scores = score(model, test, row.config.depth ?? 4);
+      // Kept for the pruning of the best student; the record, written last, marks it done.
+      if (options.prune) await model.save(nodeFileSystem(modelDir(options.out, row, fold)));
+      model.dispose();
+      const seconds = (performance.now() - began) / 1000;
+      writeRecord(options.out, row, fold, { recipe, fold, ...scores, seconds });
+      row.folds.push({ fold, ...scores, seconds });
+      log(
+        `fold ${fold} ${row.budget} ${row.family} (baseFilters ${row.config.baseFilters}): F1 ${scores.strict.f1.toFixed(4)}, F1_2 ${scores.tolerant.f1.toFixed(4)}, ${seconds.toFixed(0)} s`,
+      );
     }
   }
-  reused -= trained;
   if (reused > 0) log(`${reused} student-folds read from earlier runs in ${options.out}`);
   for (const row of rows) {
     row.f1 = mean(row.folds.map((f) => f.strict.f1));

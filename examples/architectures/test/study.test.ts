@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { costOf, fitBudget, STUDY_BUDGETS, STUDY_FAMILIES } from '../src/candidates';
 import { paretoFront, paretoPng } from '../src/pareto-plot';
-import { runStudy, STUDY_DEFAULTS } from '../src/study';
+import { runStudy, STUDY_DEFAULTS, type StudyOptions } from '../src/study';
 
 const out = mkdtempSync(path.join(tmpdir(), 'crack-architectures-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -64,23 +64,26 @@ describe('pareto plot', () => {
   });
 });
 
+/** The tiny synthetic smoke setting: 32x32 images, one epoch, the 'tiny' budget. */
+function smoke(options: Partial<StudyOptions> & Pick<StudyOptions, 'folds' | 'out'>): StudyOptions {
+  return {
+    ...STUDY_DEFAULTS,
+    data: { source: 'synthetic', train: 2, test: 1, width: 32, height: 32 },
+    families: [STUDY_FAMILIES[0]!, STUDY_FAMILIES[1]!],
+    budgets: [{ name: 'tiny', params: 2_000, macs: 2e6 }],
+    epochs: 1,
+    crop: 0,
+    costSize: { height: 32, width: 32 },
+    latencyRuns: 1,
+    ...options,
+  };
+}
+
 describe('runStudy on a tiny synthetic smoke setting', () => {
   it('trains, scores, costs and times two students per budget and writes the table and plots', async () => {
     const before = tf.memory().numTensors;
     const lines: string[] = [];
-    const result = await runStudy({
-      ...STUDY_DEFAULTS,
-      data: { source: 'synthetic', train: 2, test: 1, width: 32, height: 32 },
-      folds: [0, 1],
-      families: [STUDY_FAMILIES[0]!, STUDY_FAMILIES[1]!],
-      budgets: [{ name: 'tiny', params: 2_000, macs: 2e6 }],
-      epochs: 1,
-      crop: 0,
-      costSize: { height: 32, width: 32 },
-      latencyRuns: 1,
-      out,
-      log: (line) => lines.push(line),
-    });
+    const result = await runStudy(smoke({ folds: [0, 1], out, log: (line) => lines.push(line) }));
     expect(tf.memory().numTensors).toBe(before);
     expect(result.backend).toBe('wasm');
     const [pruned, ...students] = [result.rows[2]!, result.rows[0]!, result.rows[1]!];
@@ -122,38 +125,16 @@ describe('runStudy on a tiny synthetic smoke setting', () => {
     // Stopped and restarted: the stored student-folds are read back, nothing is trained again,
     // and the figures are the same.
     const again: string[] = [];
-    const resumed = await runStudy({
-      ...STUDY_DEFAULTS,
-      data: { source: 'synthetic', train: 2, test: 1, width: 32, height: 32 },
-      folds: [0, 1],
-      families: [STUDY_FAMILIES[0]!, STUDY_FAMILIES[1]!],
-      budgets: [{ name: 'tiny', params: 2_000, macs: 2e6 }],
-      epochs: 1,
-      crop: 0,
-      costSize: { height: 32, width: 32 },
-      latencyRuns: 1,
-      out,
-      log: (line) => again.push(line),
-    });
+    const resumed = await runStudy(smoke({ folds: [0, 1], out, log: (line) => again.push(line) }));
     expect(again.filter((line) => line.startsWith('fold '))).toEqual([]);
     expect(again[0]).toBe(`4 student-folds read from earlier runs in ${out}`);
     expect(resumed.rows.map((r) => [r.f1, r.f1Tolerant])).toEqual(
       result.rows.map((r) => [r.f1, r.f1Tolerant]),
     );
     // Another recipe (2 epochs) does not reuse them: report-only has nothing to show.
-    const other = await runStudy({
-      ...STUDY_DEFAULTS,
-      data: { source: 'synthetic', train: 2, test: 1, width: 32, height: 32 },
-      folds: [0, 1],
-      families: [STUDY_FAMILIES[0]!],
-      budgets: [{ name: 'tiny', params: 2_000, macs: 2e6 }],
-      epochs: 2,
-      crop: 0,
-      costSize: { height: 32, width: 32 },
-      latencyRuns: 1,
-      out,
-      reportOnly: true,
-    });
+    const other = await runStudy(
+      smoke({ folds: [0, 1], families: [STUDY_FAMILIES[0]!], epochs: 2, out, reportOnly: true }),
+    );
     expect(other.rows[0]!.folds).toEqual([]);
     expect(Number.isNaN(other.rows[0]!.f1)).toBe(true);
     expect(readFileSync(path.join(out, 'results.md'), 'utf8')).toContain(
@@ -164,20 +145,15 @@ describe('runStudy on a tiny synthetic smoke setting', () => {
 
   it('does not prune a student whose blocks @crack/prune cannot prune (ShuffleNet), and says so', async () => {
     const lines: string[] = [];
-    const result = await runStudy({
-      ...STUDY_DEFAULTS,
-      data: { source: 'synthetic', train: 2, test: 1, width: 32, height: 32 },
-      folds: [0],
-      families: [STUDY_FAMILIES[4]!],
-      budgets: [{ name: 'tiny', params: 2_000, macs: 2e6 }],
-      epochs: 1,
-      crop: 0,
-      costSize: { height: 32, width: 32 },
-      latencyRuns: 1,
-      out: path.join(out, 'shuffle'),
-      log: (line) => lines.push(line),
-      progressEverySeconds: 0,
-    });
+    const result = await runStudy(
+      smoke({
+        folds: [0],
+        families: [STUDY_FAMILIES[4]!],
+        out: path.join(out, 'shuffle'),
+        log: (line) => lines.push(line),
+        progressEverySeconds: 0,
+      }),
+    );
     // With progress every 0 s: a line after every step of the 2 training images, with the ETA.
     expect(lines.filter((line) => line.startsWith('fold 0 tiny shuffle: step '))).toEqual([
       expect.stringMatching(
