@@ -20,6 +20,7 @@ import { FIELD_FLAGS, UsageError } from '../src/flags';
 import { compareRefit, refitTable } from '../src/refit-comparison';
 import { withDefaults } from '../src/resolve-config';
 import { readJson, writeFileAtomicSync, writeJsonAtomic } from '../src/run-dir';
+import { runMain } from '../src/run-main';
 
 const USAGE =
   'usage: tsx scripts/refit-before-after.ts --from <finished run dir> --out <new run dir> [--ridge auto|R] [--holdout F]';
@@ -62,15 +63,4 @@ async function main(): Promise<void> {
   console.log(`\n${table}`);
 }
 
-try {
-  await main();
-  // The wasm backend's worker threads (threads > 1) would keep the process alive.
-  process.exit(0);
-} catch (error) {
-  if (error instanceof UsageError) {
-    console.error(`error: ${error.message}`);
-    process.exit(2);
-  }
-  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-  process.exit(1);
-}
+await runMain(main);

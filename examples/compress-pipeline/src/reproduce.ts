@@ -48,6 +48,20 @@ const DISTILL_STAGES: StageId[] = ['train-student-distilled', 'evaluate', 'repor
 const PRUNE_STAGES: StageId[] = ['prune', 'finetune', 'evaluate', 'report'];
 const TEACHER_STAGES = ['train-teacher', 'cache-teacher'];
 
+/** A distillation arm reuses the teacher, trains its distilled student and reports that row. */
+const DISTILL_ARM: Pick<Arm, 'reuse' | 'stages' | 'model'> = {
+  reuse: TEACHER_STAGES,
+  stages: DISTILL_STAGES,
+  model: 'studentDistilled',
+};
+
+/** A pruning arm reuses the teacher and both students, prunes, fine-tunes and reports that row. */
+const PRUNE_ARM: Pick<Arm, 'reuse' | 'stages' | 'model'> = {
+  reuse: [...TEACHER_STAGES, 'train-student-plain', 'train-student-distilled'],
+  stages: PRUNE_STAGES,
+  model: 'prunedFinetuned',
+};
+
 /** The variants of the ablation (the base run carries the defaults of the config). */
 export const ARMS: readonly Arm[] = [
   {
@@ -58,9 +72,7 @@ export const ARMS: readonly Arm[] = [
       Object.assign(c.distill, { loss: 'hinge', alpha: 0, beta: 1, margin: null, space: 'logit' });
       c.distill.softWeight = 1;
     },
-    reuse: TEACHER_STAGES,
-    stages: DISTILL_STAGES,
-    model: 'studentDistilled',
+    ...DISTILL_ARM,
   },
   {
     name: 'distill-margin',
@@ -70,9 +82,7 @@ export const ARMS: readonly Arm[] = [
       Object.assign(c.distill, { loss: 'hinge', alpha: 0, beta: 1, margin: 4, space: 'logit' });
       c.distill.softWeight = 1;
     },
-    reuse: TEACHER_STAGES,
-    stages: DISTILL_STAGES,
-    model: 'studentDistilled',
+    ...DISTILL_ARM,
   },
   {
     name: 'distill-kd',
@@ -82,9 +92,7 @@ export const ARMS: readonly Arm[] = [
       Object.assign(c.distill, { loss: 'kd', alpha: 0, space: 'logit', temperature: 2 });
       c.distill.softWeight = 1;
     },
-    reuse: TEACHER_STAGES,
-    stages: DISTILL_STAGES,
-    model: 'studentDistilled',
+    ...DISTILL_ARM,
   },
   {
     name: 'distill-probability',
@@ -95,9 +103,7 @@ export const ARMS: readonly Arm[] = [
       c.distill.space = 'probability';
       c.distill.softWeight = 1;
     },
-    reuse: TEACHER_STAGES,
-    stages: DISTILL_STAGES,
-    model: 'studentDistilled',
+    ...DISTILL_ARM,
   },
   {
     name: 'prune-thesis',
@@ -109,9 +115,7 @@ export const ARMS: readonly Arm[] = [
       c.prune.crackFraction = 0;
       c.prune.finetuneTeacher = 'teacher';
     },
-    reuse: [...TEACHER_STAGES, 'train-student-plain', 'train-student-distilled'],
-    stages: PRUNE_STAGES,
-    model: 'prunedFinetuned',
+    ...PRUNE_ARM,
   },
   {
     name: 'prune-l1',
@@ -120,9 +124,7 @@ export const ARMS: readonly Arm[] = [
     change: (c) => {
       c.prune.criterion = 'l1';
     },
-    reuse: [...TEACHER_STAGES, 'train-student-plain', 'train-student-distilled'],
-    stages: PRUNE_STAGES,
-    model: 'prunedFinetuned',
+    ...PRUNE_ARM,
   },
   {
     name: 'prune-random',
@@ -131,9 +133,7 @@ export const ARMS: readonly Arm[] = [
     change: (c) => {
       c.prune.criterion = 'random';
     },
-    reuse: [...TEACHER_STAGES, 'train-student-plain', 'train-student-distilled'],
-    stages: PRUNE_STAGES,
-    model: 'prunedFinetuned',
+    ...PRUNE_ARM,
   },
   {
     name: 'prune-parent-ft',
@@ -144,9 +144,7 @@ export const ARMS: readonly Arm[] = [
       c.prune.crackFraction = 0.5;
       c.prune.finetuneTeacher = 'parent';
     },
-    reuse: [...TEACHER_STAGES, 'train-student-plain', 'train-student-distilled'],
-    stages: PRUNE_STAGES,
-    model: 'prunedFinetuned',
+    ...PRUNE_ARM,
   },
   {
     name: 'prune-teacher-ft',
@@ -158,9 +156,7 @@ export const ARMS: readonly Arm[] = [
       c.prune.crackFraction = 0.5;
       c.prune.finetuneTeacher = 'teacher';
     },
-    reuse: [...TEACHER_STAGES, 'train-student-plain', 'train-student-distilled'],
-    stages: PRUNE_STAGES,
-    model: 'prunedFinetuned',
+    ...PRUNE_ARM,
   },
   {
     name: 'prune-control-teacher-ft',
@@ -171,9 +167,7 @@ export const ARMS: readonly Arm[] = [
       c.prune.parent = 'plain';
       c.prune.finetuneTeacher = 'teacher';
     },
-    reuse: [...TEACHER_STAGES, 'train-student-plain', 'train-student-distilled'],
-    stages: PRUNE_STAGES,
-    model: 'prunedFinetuned',
+    ...PRUNE_ARM,
   },
   {
     name: 'prune-control',
@@ -184,9 +178,7 @@ export const ARMS: readonly Arm[] = [
       c.prune.parent = 'plain';
       c.prune.finetuneTeacher = 'parent';
     },
-    reuse: [...TEACHER_STAGES, 'train-student-plain', 'train-student-distilled'],
-    stages: PRUNE_STAGES,
-    model: 'prunedFinetuned',
+    ...PRUNE_ARM,
   },
 ];
 
