@@ -230,12 +230,23 @@ try {
   const overhead = (values: Record<Tool, number[]>, tool: Tool) => {
     const plain = median(values['crack-segment']);
     const queued = median(values[tool]);
+    // Paired by rep (the tools run one after the other in each rep): the machine's drift between
+    // reps, often larger than the overhead itself, cancels in each rep's ratio.
+    const paired = values[tool]
+      .map((ms, rep) => ms / (values['crack-segment'][rep] as number) - 1)
+      .sort((a, b) => a - b);
+    const percent = (x: number) => Math.round(x * 1000) / 10;
     return {
       tool,
       crackSegmentMsPerPhoto: plain,
       crackBatchMsPerPhoto: queued,
       overheadMsPerPhoto: Math.round((queued - plain) * 10) / 10,
-      overheadPercent: Math.round(((queued - plain) / plain) * 1000) / 10,
+      overheadPercent: percent((queued - plain) / plain),
+      pairedOverheadPercent: {
+        median: percent(median(paired)),
+        min: percent(paired[0] as number),
+        max: percent(paired.at(-1) as number),
+      },
     };
   };
   for (const tool of names.slice(1)) {

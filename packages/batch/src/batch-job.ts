@@ -66,7 +66,10 @@ export interface IndexTimings {
   readMs: number;
   /** The segment() call, by phase. */
   segment: SegmentTimings;
-  /** Encoding and writing the output set. */
+  /**
+   * Encoding and writing the output set. The writing overlaps the worker's next photo, whose
+   * computing can hold the event loop: this is wall time, not the disk's.
+   */
   writeMs: number;
   /**
    * Waiting, with the photo read, for the worker's other job to finish using the model (a

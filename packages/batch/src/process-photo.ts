@@ -8,7 +8,8 @@ import {
   type PixelImage,
   photoOutputPaths,
   type Segmenter,
-  segmentToFiles,
+  segmentPhotoOutputs,
+  writeOutputSet,
 } from '@crack/runtime/node';
 import { UnrecoverableError } from 'bullmq';
 import type { BatchJobData, IndexRecord } from './batch-job';
@@ -68,10 +69,10 @@ export interface PhotoJobOutcome {
 /** How {@link processPhotoJob} shares its worker's segmenter. */
 export interface ProcessPhotoOptions {
   /**
-   * Where the photo is decoded, segmented and its outputs written: a worker that holds two jobs
+   * Where the photo is decoded, segmented and its outputs encoded: a worker that holds two jobs
    * passes a {@link SerialSection} shared by both, so that one photo at a time uses the model
-   * while the other's record check, read and index record wait on the disk, the network or
-   * Redis. Default: right away.
+   * while the other's record check, read, output writes and index record wait on the disk, the
+   * network or Redis. Default: right away.
    */
   section?: SerialSection;
 }
@@ -88,8 +89,8 @@ export function jobOutputBase(out: string, id: string, name: string): string {
 
 /**
  * Runs one photo job: read the photo, then (in `options.section`) decode and segment it and
- * write its outputs as a set (temporary files in `<out>/.partial`, then renames), then its index
- * record. Idempotent: a job whose record and outputs exist already with the same model and
+ * encode its outputs, then write them as a set (temporary files in `<out>/.partial`, then
+ * renames) and last its index record. Idempotent: a job whose record and outputs exist already with the same model and
  * options is skipped (returns that record), and a rerun otherwise rewrites the same files with
  * the same bytes. Bad photos throw BullMQ's `UnrecoverableError` naming the problem; anything
  * else (a full disk, a network error) is left to BullMQ's retries.
@@ -123,11 +124,13 @@ export async function processPhotoJob(
 
   const bytes = await readPhotoBytes(data, settings);
   const readyAt = performance.now();
-  const { waitMs, decodeMs, report, segmentAndWriteMs } = await section(async () => {
+  // In the section: the computing (decode, segment, encode the outputs). The writes follow
+  // outside it, so this photo's files go to disk while the next photo is segmented.
+  const { waitMs, decodeMs, report, files, encodeMs } = await section(async () => {
     const enteredAt = performance.now();
     const image = decodePhoto(bytes, data, settings);
     const decodedAt = performance.now();
-    const report = await segmentToFiles(segmenter, image, {
+    const { report, files } = await segmentPhotoOutputs(segmenter, image, {
       input: data.input,
       base,
       overlay: settings.overlay,
@@ -135,15 +138,18 @@ export async function processPhotoJob(
       measure: settings.measure,
       mmPerPixel: settings.mmPerPixel,
       minPixels: settings.minPixels,
-      temporaryFolder: partial,
     });
     return {
       waitMs: enteredAt - readyAt,
       decodeMs: decodedAt - enteredAt,
       report,
-      segmentAndWriteMs: performance.now() - decodedAt,
+      files,
+      encodeMs: Math.max(0, performance.now() - decodedAt - report.timings.totalMs),
     };
   });
+  const writeStart = performance.now();
+  await writeOutputSet(files, { temporaryFolder: partial });
+  const writeMs = encodeMs + performance.now() - writeStart;
   const readMs = readyAt - started + decodeMs;
   const record: IndexRecord = {
     id,
@@ -168,7 +174,7 @@ export async function processPhotoJob(
         postprocessMs: round(report.timings.postprocessMs),
         totalMs: round(report.timings.totalMs),
       },
-      writeMs: round(Math.max(0, segmentAndWriteMs - report.timings.totalMs)),
+      writeMs: round(writeMs),
       segmenterWaitMs: round(waitMs),
       jobMs: round(performance.now() - started),
       waitMs: Math.max(0, (job.processedOn ?? Date.now()) - job.timestamp),

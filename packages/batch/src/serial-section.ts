@@ -6,9 +6,9 @@ export type SerialSection = <T>(task: () => Promise<T>) => Promise<T>;
 
 /**
  * A {@link SerialSection}. A worker holds two jobs: while one photo is decoded, segmented and
- * written inside the section, the next one's record check and file read (or download) wait on
- * the disk or the network outside it, and the finished one's record and BullMQ's round trip to
- * Redis go on after it. The section keeps the model to one photo at a time, so memory is that of
+ * its outputs encoded inside the section, the next one's record check and file read (or
+ * download) wait on the disk or the network outside it, and the finished one's writes, record
+ * and BullMQ's round trip to Redis go on after it. The section keeps the model to one photo at a time, so memory is that of
  * one decoded photo, as with one job at a time.
  */
 export function createSerialSection(): SerialSection {

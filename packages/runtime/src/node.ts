@@ -11,8 +11,10 @@ export { type NodeSegmentInput, readNodeInput } from './io/read-node-input';
 export {
   type PhotoOutputOptions,
   type PhotoOutputs,
+  type PhotoOutputSet,
   type PhotoReport,
   photoOutputPaths,
+  segmentPhotoOutputs,
   type SegmentToFilesOptions,
   segmentToFiles,
 } from './io/segment-to-files';

@@ -10,7 +10,14 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import jpeg from 'jpeg-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSegmenter as loadBrowserSegmenter } from '../src/index';
-import { loadSegmenter, writeMaskPng, writeOverlayPng } from '../src/node';
+import {
+  loadSegmenter,
+  segmentPhotoOutputs,
+  segmentToFiles,
+  writeMaskPng,
+  writeOutputSet,
+  writeOverlayPng,
+} from '../src/node';
 import { startBothBackends } from './helpers/backends';
 import { linearModel, rgbImage, sigmoid } from './helpers/segmenter-models';
 
@@ -78,6 +85,40 @@ describe('@crack/runtime/node: model paths, image files and bytes, PNG outputs',
     const inside = (30 * 90 + 45) * 4;
     expect(Array.from(overlay.data.subarray(inside, inside + 4))).toEqual([0, 255, 0, 255]);
     expect(Array.from(overlay.data.subarray(0, 4))).toEqual([0, 0, 0, 255]);
+  });
+
+  it('segmentPhotoOutputs then writeOutputSet writes the bytes and report of segmentToFiles', async () => {
+    const segmenter = await loadSegmenter(modelDir);
+    const options = { input: 'photo.png', overlay: true, probabilities: true, measure: true };
+    const direct = await segmentToFiles(segmenter, photo, {
+      ...options,
+      base: path.join(temp, 'direct'),
+    });
+    const { report, files } = await segmentPhotoOutputs(segmenter, photo, {
+      ...options,
+      base: path.join(temp, 'split'),
+    });
+    // Nothing is written before writeOutputSet.
+    expect(await errorOf(readFile(path.join(temp, 'split.mask.png')))).toHaveProperty(
+      'code',
+      'ENOENT',
+    );
+    expect(files.map((f) => f.file)).toEqual(Object.values(report.outputs));
+    await writeOutputSet(files);
+    const { timings: _a, outputs: directOutputs, ...directRest } = direct;
+    const { timings: _b, outputs: splitOutputs, ...splitRest } = report;
+    expect(splitRest).toEqual(directRest);
+    // The red box x 31..59, y 21..39, widened by the model's 2x2 max pool to whole blocks: x
+    // 30..59, y 20..39.
+    expect(directRest.crackPixels).toBe(30 * 20);
+    for (const kind of ['mask', 'overlay', 'probabilities', 'measurements'] as const)
+      expect(await readFile(splitOutputs[kind] as string)).toEqual(
+        await readFile(directOutputs[kind] as string),
+      );
+    expect(
+      (await errorOf(segmentPhotoOutputs(segmenter, photo, { input: 'x', base: '' }))).message,
+    ).toBe("segmentPhotoOutputs: options.base must be a non-empty path, got ''");
+    segmenter.dispose();
   });
 
   it('bad images: truncated JPEG, text file, 0x0, wrong channel count each say what is wrong', async () => {

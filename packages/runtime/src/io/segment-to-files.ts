@@ -85,11 +85,77 @@ function probabilityImage(probabilities: Float32Array, width: number, height: nu
   return { data, width, height, channels: 1 as const };
 }
 
+/** What {@link segmentPhotoOutputs} made for one photo: its report and the files to write. */
+export interface PhotoOutputSet {
+  /** The report, as {@link segmentToFiles} returns it once `files` are written. */
+  report: PhotoReport;
+  /** The encoded outputs, in the order of {@link PhotoOutputs}: give them to {@link writeOutputSet}. */
+  files: OutputFile[];
+}
+
+/**
+ * Segments one photo and encodes its outputs (mask, and the overlay, probabilities and
+ * measurements asked for) without writing them: the computing half of {@link segmentToFiles}.
+ * A caller that overlaps the disk with the next photo's computing (`@crack/batch`'s workers)
+ * runs this for one photo, then {@link writeOutputSet} while the next one is segmented. Node
+ * only (the paths are the outputs' final paths).
+ *
+ * @example
+ * const { report, files } = await segmentPhotoOutputs(segmenter, image, { input: 'road.jpg', base: 'out/road' });
+ * await writeOutputSet(files); // now report.outputs.mask exists
+ */
+export async function segmentPhotoOutputs(
+  segmenter: Segmenter<PixelImage>,
+  image: PixelImage,
+  options: Omit<SegmentToFilesOptions, 'temporaryFolder'>,
+): Promise<PhotoOutputSet> {
+  checkNames(options, 'segmentPhotoOutputs');
+  const { input, base, minPixels = 1, mmPerPixel } = options;
+  const result = await segmenter.segment(image);
+  const outputs = photoOutputPaths(base, options);
+  const files: OutputFile[] = [
+    { file: outputs.mask, data: encodePng(maskToImage(result.mask, result.width, result.height)) },
+  ];
+  if (outputs.overlay)
+    files.push({ file: outputs.overlay, data: encodePng(renderOverlay(image, result.mask)) });
+  if (outputs.probabilities) {
+    files.push({
+      file: outputs.probabilities,
+      data: encodePng(probabilityImage(result.probabilities, result.width, result.height)),
+    });
+  }
+  let measurements: CrackMeasurements | undefined;
+  if (outputs.measurements) {
+    measurements = measureCracks(result.mask, result.width, result.height, {
+      ...(mmPerPixel === undefined ? {} : { mmPerPixel }),
+      minPixels,
+    });
+    files.push({
+      file: outputs.measurements,
+      data: `${JSON.stringify({ input, width: result.width, height: result.height, ...measurements }, null, 2)}\n`,
+    });
+  }
+  let crackPixels = 0;
+  for (const value of result.mask) crackPixels += value;
+  const report: PhotoReport = {
+    input,
+    width: result.width,
+    height: result.height,
+    crackPixels,
+    crackFraction: crackPixels / (result.width * result.height),
+    timings: result.timings,
+    outputs,
+    ...(measurements ? { measurements } : {}),
+  };
+  return { report, files };
+}
+
 /**
  * Segments one photo and writes its outputs as a set (mask, and the overlay, probabilities and
  * measurements asked for) with {@link writeOutputSet}: all files appear, or none. What
- * `crack-segment` does per photo; `@crack/batch`'s workers call it too, so both write the same
- * bytes for the same photo, model and options. Node only.
+ * `crack-segment` does per photo; `@crack/batch`'s workers do the same in two steps
+ * ({@link segmentPhotoOutputs}, then {@link writeOutputSet}), so both write the same bytes for
+ * the same photo, model and options. Node only.
  *
  * @example
  * const image = await readImageFile('photos/road.jpg');
@@ -101,46 +167,17 @@ export async function segmentToFiles(
   image: PixelImage,
   options: SegmentToFilesOptions,
 ): Promise<PhotoReport> {
-  const { input, base, minPixels = 1, mmPerPixel, temporaryFolder } = options;
+  checkNames(options, 'segmentToFiles');
+  const { temporaryFolder, ...rest } = options;
+  const { report, files } = await segmentPhotoOutputs(segmenter, image, rest);
+  await writeOutputSet(files, temporaryFolder === undefined ? {} : { temporaryFolder });
+  return report;
+}
+
+function checkNames(options: { input: unknown; base: unknown }, caller: string): void {
+  const { input, base } = options;
   if (typeof input !== 'string')
-    throw new TypeError(`segmentToFiles: options.input must be a string, got ${typeof input}`);
+    throw new TypeError(`${caller}: options.input must be a string, got ${typeof input}`);
   if (typeof base !== 'string' || base === '')
-    throw new TypeError(`segmentToFiles: options.base must be a non-empty path, got '${base}'`);
-  const result = await segmenter.segment(image);
-  const outputs = photoOutputPaths(base, options);
-  const set: OutputFile[] = [
-    { file: outputs.mask, data: encodePng(maskToImage(result.mask, result.width, result.height)) },
-  ];
-  if (outputs.overlay)
-    set.push({ file: outputs.overlay, data: encodePng(renderOverlay(image, result.mask)) });
-  if (outputs.probabilities) {
-    set.push({
-      file: outputs.probabilities,
-      data: encodePng(probabilityImage(result.probabilities, result.width, result.height)),
-    });
-  }
-  let measurements: CrackMeasurements | undefined;
-  if (outputs.measurements) {
-    measurements = measureCracks(result.mask, result.width, result.height, {
-      ...(mmPerPixel === undefined ? {} : { mmPerPixel }),
-      minPixels,
-    });
-    set.push({
-      file: outputs.measurements,
-      data: `${JSON.stringify({ input, width: result.width, height: result.height, ...measurements }, null, 2)}\n`,
-    });
-  }
-  await writeOutputSet(set, temporaryFolder === undefined ? {} : { temporaryFolder });
-  let crackPixels = 0;
-  for (const value of result.mask) crackPixels += value;
-  return {
-    input,
-    width: result.width,
-    height: result.height,
-    crackPixels,
-    crackFraction: crackPixels / (result.width * result.height),
-    timings: result.timings,
-    outputs,
-    ...(measurements ? { measurements } : {}),
-  };
+    throw new TypeError(`${caller}: options.base must be a non-empty path, got '${String(base)}'`);
 }
