@@ -10,12 +10,12 @@ export { nodeModelSource } from './io/node-model-source';
 export { type NodeSegmentInput, readNodeInput } from './io/read-node-input';
 export {
   type PhotoOutputOptions,
-  type PhotoOutputs,
   type PhotoOutputSet,
+  type PhotoOutputs,
   type PhotoReport,
   photoOutputPaths,
-  segmentPhotoOutputs,
   type SegmentToFilesOptions,
+  segmentPhotoOutputs,
   segmentToFiles,
 } from './io/segment-to-files';
 export { type OutputFile, type WriteOutputSetOptions, writeOutputSet } from './io/write-output-set';
