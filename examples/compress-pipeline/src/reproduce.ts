@@ -106,6 +106,25 @@ export const ARMS: readonly Arm[] = [
     ...DISTILL_ARM,
   },
   {
+    name: 'distill-balanced',
+    table: '4-4',
+    label: 'eq 4-4 hinge on probabilities (a = 1, b = the background weight), weight 1',
+    // The cross-entropy weighs background pixels by training.negativeWeight (0.7): with b = 1 the
+    // distillation term adds back weight on background and moves the student towards precision
+    // (on the demo's data: recall 0.73 -> 0.62). b = negativeWeight keeps the hard loss's balance.
+    change: (c) => {
+      Object.assign(c.distill, {
+        loss: 'hinge',
+        alpha: 1,
+        beta: c.training.negativeWeight,
+        margin: null,
+      });
+      c.distill.space = 'probability';
+      c.distill.softWeight = 1;
+    },
+    ...DISTILL_ARM,
+  },
+  {
     name: 'prune-thesis',
     table: '4-5',
     label:

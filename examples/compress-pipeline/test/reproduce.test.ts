@@ -153,6 +153,12 @@ describe('reproduce (tiny preset)', () => {
     // The tiny preset distils with eq 4-4 on probabilities, as the distill-probability arm does.
     expect(sameAsBase(config, arm('distill-probability'))).toBe(true);
     expect(sameAsBase(config, arm('distill-kd'))).toBe(false);
+    // The balanced arm distils background pixels with the cross-entropy's background weight.
+    const balanced = structuredClone(config);
+    arm('distill-balanced').change(balanced);
+    expect(config.training.negativeWeight).toBe(0.7);
+    expect(balanced.distill).toMatchObject({ alpha: 1, beta: 0.7, space: 'probability' });
+    expect(sameAsBase(config, arm('distill-balanced'))).toBe(false);
     expect(sameAsBase(config, arm('prune-l1'))).toBe(false);
   });
 
