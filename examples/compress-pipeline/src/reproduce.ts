@@ -386,9 +386,10 @@ function comparison(replicates: readonly Replicate[], lines: readonly Line[], re
   const header =
     '| model | n | F1 | F1_2 | ODS_2 | params | MACs | ΔF1 vs reference (mean ± sd) | wins |';
   const rule = '|---|---|---|---|---|---|---|---|---|';
-  const body = lines.map(({ label, key }) => {
+  // A line no replicate has (an arm not run, or skipped as the base recipe itself) is left out.
+  const present = lines.filter(({ key }) => replicates.some((r) => r.rows[key]));
+  const body = present.map(({ label, key }) => {
     const have = replicates.filter((r) => r.rows[key]);
-    if (have.length === 0) return `| ${label} | 0 | | | | | | | |`;
     const rows = have.map((r) => r.rows[key] as ReportRow);
     const paired = have.filter((r) => r.rows[reference]);
     const deltas = paired.map(

@@ -85,6 +85,9 @@ describe('reproduce (tiny preset)', () => {
     const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
     const control = mean([1, 2].map((s) => f1(s, 'base', 'studentPlain')));
     expect(tables).toContain(`| control student (no distillation) | 2 | ${control.toFixed(4)} |`);
+    // Arms that were not run have no line (random channels, KD, ...).
+    expect(tables).not.toContain('random channels');
+    expect(tables).not.toMatch(/ \| 0 \| \| \|/);
     const l1 = mean([1, 2].map((s) => f1(s, 'prune-l1', 'prunedFinetuned')));
     expect(tables).toMatch(
       new RegExp(`\\| pruned 0\\.5: L1-norm[^|]*\\| 2 \\| ${l1.toFixed(4)} \\|`),
