@@ -23,7 +23,7 @@ const config = tinyConfig((c) => {
 });
 const root = temporaryDir('reproduce');
 const arms = ARMS.filter((arm) =>
-  ['distill-thesis', 'prune-l1', 'prune-control'].includes(arm.name),
+  ['distill-thesis', 'prune-l1', 'prune-control', 'control-double-epochs'].includes(arm.name),
 );
 const read = <T>(...parts: string[]): T =>
   JSON.parse(readFileSync(path.join(root, ...parts), 'utf8')) as T;
@@ -97,6 +97,49 @@ describe('reproduce (tiny preset)', () => {
     );
     const sign = mean(deltas) >= 0 ? '+' : '';
     expect(tables).toContain(`| ${sign}${mean(deltas).toFixed(4)} ± `);
+  });
+
+  it('trains only the control, twice as long, in the control-double-epochs arm', () => {
+    const base = read<PipelineConfig>('fold-0', 'seed-1', 'base', 'config.json');
+    const armConfig = read<PipelineConfig>(
+      'fold-0',
+      'seed-1',
+      'control-double-epochs',
+      'config.json',
+    );
+    expect(armConfig.student.epochs).toBe(2 * base.student.epochs);
+    const models = read<ReportFile>(
+      'fold-0',
+      'seed-1',
+      'control-double-epochs',
+      'report.json',
+    ).models;
+    expect(models.map((row) => row.id).sort()).toEqual(['studentPlain', 'teacher']);
+    const history = read<unknown[]>(
+      'fold-0',
+      'seed-1',
+      'control-double-epochs',
+      'student-plain',
+      'history.json',
+    );
+    expect(history).toHaveLength(2 * base.student.epochs);
+    const tables = readFileSync(path.join(root, 'tables.md'), 'utf8');
+    const f1 = (dir: string) =>
+      (
+        read<ReportFile>('fold-0', 'seed-1', dir, 'report.json').models.find(
+          (row) => row.id === 'studentPlain',
+        ) as ReportRow
+      ).f1;
+    const f1s2 = (dir: string) =>
+      (
+        read<ReportFile>('fold-0', 'seed-2', dir, 'report.json').models.find(
+          (row) => row.id === 'studentPlain',
+        ) as ReportRow
+      ).f1;
+    const mean = (f1('control-double-epochs') + f1s2('control-double-epochs')) / 2;
+    expect(tables).toMatch(
+      new RegExp(`\\| control: twice the epochs[^|]*\\| 2 \\| ${mean.toFixed(4)} \\|`),
+    );
   });
 
   it('prunes the control student in the prune-control arm and pairs it with the control', () => {
