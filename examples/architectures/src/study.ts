@@ -582,7 +582,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   const json = path.join(options.out, 'results.json');
   writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
   const markdown = path.join(options.out, 'results.md');
-  writeFileSync(markdown, studyTable(result));
+  writeFileSync(markdown, `${studyTable(result)}\n${studyVerdict(result)}`);
   files.push(json, markdown);
   return result;
 }
@@ -605,4 +605,46 @@ export function studyTable(result: StudyResult): string {
   for (const { family, budget } of result.unfit)
     lines.push(`| ${budget} | ${family} | does not fit | | | | | | | |`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The study's question in one paragraph: which students beat the thesis's (the standard family
+ * at the first budget, 2 pools and 8 channels at 30k) on held-out F1, strict or within 2 px, at
+ * equal or lower latency. Only rows scored on the same folds as the thesis's row are compared.
+ */
+export function studyVerdict(result: StudyResult): string {
+  const budget = result.options.budgets[0]?.name;
+  const thesis = result.rows.find(
+    (row) => row.family === 'standard (thesis)' && row.budget === budget && !row.prunedFrom,
+  );
+  if (!thesis || thesis.folds.length === 0)
+    return "The thesis's student has no finished fold yet: no verdict.\n";
+  const folds = (row: StudyRow) =>
+    row.folds
+      .map((f) => f.fold)
+      .sort((a, b) => a - b)
+      .join(',');
+  const same = result.rows.filter((row) => row !== thesis && folds(row) === folds(thesis));
+  const fast = same.filter((row) => row.latencyMs <= thesis.latencyMs);
+  const list = (rows: StudyRow[], key: 'f1' | 'f1Tolerant') =>
+    rows.length === 0
+      ? 'none'
+      : rows
+          .map(
+            (row) =>
+              `${row.family} (${row.budget}, ${row[key].toFixed(4)}, ${row.latencyMs.toFixed(1)} ms)`,
+          )
+          .join('; ');
+  const strict = fast.filter((row) => row.f1 > thesis.f1);
+  const tolerant = fast.filter((row) => row.f1Tolerant > thesis.f1Tolerant);
+  const missing = result.rows.length - 1 - same.length;
+  return [
+    `Against the thesis's student (standard, ${budget}: F1 ${thesis.f1.toFixed(4)}, F1_2 ${thesis.f1Tolerant.toFixed(4)}, ${thesis.latencyMs.toFixed(1)} ms; folds ${folds(thesis)}),`,
+    `among the ${same.length} students scored on the same folds, at equal or lower latency:`,
+    `better strict F1: ${list(strict, 'f1')};`,
+    `better F1 within 2 px: ${list(tolerant, 'f1Tolerant')}.`,
+    ...(missing > 0 ? [`${missing} other rows have other folds and are not compared.`] : []),
+  ]
+    .join(' ')
+    .concat('\n');
 }

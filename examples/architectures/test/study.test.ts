@@ -8,7 +8,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { costOf, fitBudget, STUDY_BUDGETS, STUDY_FAMILIES } from '../src/candidates';
 import { paretoFront, paretoPng } from '../src/pareto-plot';
-import { runStudy, STUDY_DEFAULTS, type StudyOptions } from '../src/study';
+import {
+  runStudy,
+  STUDY_DEFAULTS,
+  type StudyOptions,
+  type StudyResult,
+  type StudyRow,
+  studyVerdict,
+} from '../src/study';
 
 const out = mkdtempSync(path.join(tmpdir(), 'crack-architectures-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -39,6 +46,56 @@ describe('candidates', () => {
       );
       expect(wider.params > budget.params || wider.macs > budget.macs).toBe(true);
     }
+  });
+});
+
+describe('verdict', () => {
+  const row = (
+    family: string,
+    budget: string,
+    f1: number,
+    f1Tolerant: number,
+    latencyMs: number,
+    folds = [0, 1],
+  ) =>
+    ({
+      family,
+      budget,
+      f1,
+      f1Tolerant,
+      latencyMs,
+      folds: folds.map((fold) => ({ fold })),
+    }) as unknown as StudyRow;
+  const result = (rows: StudyRow[]) =>
+    ({
+      options: { budgets: [{ name: '30k' }, { name: '120k' }] },
+      rows,
+    }) as unknown as StudyResult;
+
+  it("names the students that beat the thesis's at equal or lower latency, on the same folds", () => {
+    const text = studyVerdict(
+      result([
+        row('standard (thesis)', '30k', 0.65, 0.87, 100),
+        row('separable', '30k', 0.66, 0.86, 90), // better strict, faster
+        row('fire', '30k', 0.64, 0.88, 100), // better at 2 px, same latency
+        row('xception', '30k', 0.7, 0.9, 101), // better but slower
+        row('standard (thesis)', '120k', 0.7, 0.9, 80, [0]), // other folds
+      ]),
+    );
+    expect(text).toContain('F1 0.6500, F1_2 0.8700, 100.0 ms; folds 0,1');
+    expect(text).toContain('among the 3 students scored on the same folds');
+    expect(text).toContain('better strict F1: separable (30k, 0.6600, 90.0 ms);');
+    expect(text).toContain('better F1 within 2 px: fire (30k, 0.8800, 100.0 ms).');
+    expect(text).toContain('1 other rows have other folds and are not compared.');
+    expect(
+      studyVerdict(
+        result([
+          row('standard (thesis)', '30k', 0.65, 0.87, 100),
+          row('fire', '30k', 0.6, 0.8, 50),
+        ]),
+      ),
+    ).toContain('better strict F1: none; better F1 within 2 px: none.');
+    expect(studyVerdict(result([row('fire', '30k', 0.6, 0.8, 50)]))).toMatch(/no verdict/);
   });
 });
 
@@ -117,6 +174,7 @@ describe('runStudy on a tiny synthetic smoke setting', () => {
     expect(table).toContain('| tiny | standard (thesis) |');
     expect(table).toContain('| tiny | separable |');
     expect(table).toContain(', pruned 0.5 |');
+    expect(table).toContain("Against the thesis's student (standard, tiny:");
     const saved = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
     expect(saved.rows).toHaveLength(3);
     const plot = decodeImage(readFileSync(path.join(out, 'pareto-tiny.png')), { channels: 3 });
