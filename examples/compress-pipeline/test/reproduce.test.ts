@@ -27,6 +27,13 @@ const arms = ARMS.filter((arm) =>
 );
 const read = <T>(...parts: string[]): T =>
   JSON.parse(readFileSync(path.join(root, ...parts), 'utf8')) as T;
+/** Fold 0's held-out F1 of model `id` in run `dir` of `seed`. */
+const f1 = (seed: number, dir: string, id: string) =>
+  (
+    read<ReportFile>('fold-0', `seed-${seed}`, dir, 'report.json').models.find(
+      (row) => row.id === id,
+    ) as ReportRow
+  ).f1;
 let tensorsBefore = 0;
 
 beforeAll(async () => {
@@ -76,12 +83,6 @@ describe('reproduce (tiny preset)', () => {
     ]);
     const tables = readFileSync(path.join(root, 'tables.md'), 'utf8');
     expect(tables).toContain('# Reproduction: 2 finished (fold, seed) replicates');
-    const f1 = (seed: number, dir: string, id: string) =>
-      (
-        read<ReportFile>('fold-0', `seed-${seed}`, dir, 'report.json').models.find(
-          (row) => row.id === id,
-        ) as ReportRow
-      ).f1;
     const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
     const control = mean([1, 2].map((s) => f1(s, 'base', 'studentPlain')));
     expect(tables).toContain(`| control student (no distillation) | 2 | ${control.toFixed(4)} |`);
@@ -124,19 +125,10 @@ describe('reproduce (tiny preset)', () => {
     );
     expect(history).toHaveLength(2 * base.student.epochs);
     const tables = readFileSync(path.join(root, 'tables.md'), 'utf8');
-    const f1 = (dir: string) =>
-      (
-        read<ReportFile>('fold-0', 'seed-1', dir, 'report.json').models.find(
-          (row) => row.id === 'studentPlain',
-        ) as ReportRow
-      ).f1;
-    const f1s2 = (dir: string) =>
-      (
-        read<ReportFile>('fold-0', 'seed-2', dir, 'report.json').models.find(
-          (row) => row.id === 'studentPlain',
-        ) as ReportRow
-      ).f1;
-    const mean = (f1('control-double-epochs') + f1s2('control-double-epochs')) / 2;
+    const mean =
+      (f1(1, 'control-double-epochs', 'studentPlain') +
+        f1(2, 'control-double-epochs', 'studentPlain')) /
+      2;
     expect(tables).toMatch(
       new RegExp(`\\| control: twice the epochs[^|]*\\| 2 \\| ${mean.toFixed(4)} \\|`),
     );
@@ -152,12 +144,6 @@ describe('reproduce (tiny preset)', () => {
       );
       expect(armConfig.prune).toMatchObject({ parent: 'plain', finetuneTeacher: 'parent' });
     }
-    const f1 = (seed: number, dir: string, id: string) =>
-      (
-        read<ReportFile>('fold-0', `seed-${seed}`, dir, 'report.json').models.find(
-          (row) => row.id === id,
-        ) as ReportRow
-      ).f1;
     const deltas = [1, 2].map(
       (s) => f1(s, 'prune-control', 'prunedFinetuned') - f1(s, 'base', 'studentPlain'),
     );

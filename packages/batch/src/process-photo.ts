@@ -90,9 +90,9 @@ export function jobOutputBase(out: string, id: string, name: string): string {
 /**
  * Runs one photo job: read the photo, then (in `options.section`) decode and segment it and
  * encode its outputs, then write them as a set (temporary files in `<out>/.partial`, then
- * renames) and last its index record. Idempotent: a job whose record and outputs exist already with the same model and
- * options is skipped (returns that record), and a rerun otherwise rewrites the same files with
- * the same bytes. Bad photos throw BullMQ's `UnrecoverableError` naming the problem; anything
+ * renames) and last its index record. Idempotent: a job whose record and outputs exist already
+ * with the same model and options is skipped (returns that record), and a rerun otherwise
+ * rewrites the same files with the same bytes. Bad photos throw BullMQ's `UnrecoverableError` naming the problem; anything
  * else (a full disk, a network error) is left to BullMQ's retries.
  */
 export async function processPhotoJob(

@@ -104,13 +104,26 @@ export interface PhotoOutputSet {
  * const { report, files } = await segmentPhotoOutputs(segmenter, image, { input: 'road.jpg', base: 'out/road' });
  * await writeOutputSet(files); // now report.outputs.mask exists
  */
-export async function segmentPhotoOutputs(
+export function segmentPhotoOutputs(
   segmenter: Segmenter<PixelImage>,
   image: PixelImage,
   options: Omit<SegmentToFilesOptions, 'temporaryFolder'>,
 ): Promise<PhotoOutputSet> {
-  checkNames(options, 'segmentPhotoOutputs');
+  return segmentAndEncode(segmenter, image, options, 'segmentPhotoOutputs');
+}
+
+/** {@link segmentPhotoOutputs}, its errors named after `caller`. */
+async function segmentAndEncode(
+  segmenter: Segmenter<PixelImage>,
+  image: PixelImage,
+  options: Omit<SegmentToFilesOptions, 'temporaryFolder'>,
+  caller: string,
+): Promise<PhotoOutputSet> {
   const { input, base, minPixels = 1, mmPerPixel } = options;
+  if (typeof input !== 'string')
+    throw new TypeError(`${caller}: options.input must be a string, got ${typeof input}`);
+  if (typeof base !== 'string' || base === '')
+    throw new TypeError(`${caller}: options.base must be a non-empty path, got '${String(base)}'`);
   const result = await segmenter.segment(image);
   const outputs = photoOutputPaths(base, options);
   const files: OutputFile[] = [
@@ -167,17 +180,8 @@ export async function segmentToFiles(
   image: PixelImage,
   options: SegmentToFilesOptions,
 ): Promise<PhotoReport> {
-  checkNames(options, 'segmentToFiles');
   const { temporaryFolder, ...rest } = options;
-  const { report, files } = await segmentPhotoOutputs(segmenter, image, rest);
+  const { report, files } = await segmentAndEncode(segmenter, image, rest, 'segmentToFiles');
   await writeOutputSet(files, temporaryFolder === undefined ? {} : { temporaryFolder });
   return report;
-}
-
-function checkNames(options: { input: unknown; base: unknown }, caller: string): void {
-  const { input, base } = options;
-  if (typeof input !== 'string')
-    throw new TypeError(`${caller}: options.input must be a string, got ${typeof input}`);
-  if (typeof base !== 'string' || base === '')
-    throw new TypeError(`${caller}: options.base must be a non-empty path, got '${String(base)}'`);
 }
