@@ -32,9 +32,15 @@ export interface Arm {
   name: string;
   /**
    * The table it belongs to: 4-4 (distillation, against the control), 4-5 (pruning the
-   * distilled student, against it) or 4-5-control (pruning the control, against the control).
+   * distilled student, against it), 4-5-control (pruning the control, against the control) or
+   * long (the recipe with twice the student epochs, against the control trained that long).
    */
-  table: '4-4' | '4-5' | '4-5-control';
+  table: '4-4' | '4-5' | '4-5-control' | 'long';
+  /**
+   * The arm whose finished run this one branches from (its reused stages are copied from
+   * there), run first when it is not finished; by default the base run.
+   */
+  from?: string;
   /** One line for the tables. */
   label: string;
   change: (config: PipelineConfig) => void;
@@ -116,6 +122,36 @@ export const ARMS: readonly Arm[] = [
     reuse: TEACHER_STAGES,
     stages: ['train-student-plain', 'evaluate', 'report'],
     model: 'studentPlain',
+  },
+  {
+    name: 'distill-double-epochs',
+    table: 'long',
+    label: 'eq 4-4 hinge on probabilities (a = 1, b = 1), weight 1, twice the epochs',
+    // Does distillation help a student that is closer to converged? Against control-double-epochs.
+    change: (c) => {
+      c.student.epochs *= 2;
+      Object.assign(c.distill, { loss: 'hinge', alpha: 1, beta: 1, margin: null });
+      c.distill.space = 'probability';
+      c.distill.softWeight = 1;
+    },
+    ...DISTILL_ARM,
+  },
+  {
+    name: 'prune-control-double-epochs',
+    table: 'long',
+    label:
+      'LASSO on the control trained twice the epochs, crack-aware positions, fine-tuned twice the epochs towards itself',
+    // The shipped model's recipe (no teacher anywhere) on the longer-trained control.
+    from: 'control-double-epochs',
+    change: (c) => {
+      c.student.epochs *= 2;
+      c.prune.parent = 'plain';
+      c.prune.finetuneTeacher = 'parent';
+      c.prune.finetuneEpochs *= 2;
+    },
+    reuse: [...TEACHER_STAGES, 'train-student-plain'],
+    stages: PRUNE_STAGES,
+    model: 'prunedFinetuned',
   },
   {
     name: 'distill-balanced',
@@ -258,27 +294,42 @@ export async function reproduce(
       const base = createContext(baseDir, baseConfig, options.context);
       base.log(`=== reproduce: fold ${fold}, seed ${seed}, base ===`);
       await runStages(base, BASE_STAGES);
-      for (const arm of options.arms) {
-        const armDir = path.join(root, `fold-${fold}`, `seed-${seed}`, arm.name);
+      const seedDir = path.join(root, `fold-${fold}`, `seed-${seed}`);
+      const done = new Set<string>();
+      const run = async (arm: Arm): Promise<void> => {
+        if (done.has(arm.name)) return;
+        done.add(arm.name);
+        const armDir = path.join(seedDir, arm.name);
         if (!existsSync(armDir) && sameAsBase(baseConfig, arm)) {
           base.log(
             `=== reproduce: fold ${fold}, seed ${seed}, ${arm.name}: the base run's own recipe, skipped (its row is the base's) ===`,
           );
-          continue;
+          return;
         }
+        const parent = arm.from === undefined ? undefined : armNamed(arm.from);
+        // The arm it branches from runs first (a no-op when it is finished).
+        if (parent) await run(parent);
         await runArm(
-          baseDir,
+          parent ? path.join(seedDir, parent.name) : baseDir,
           armDir,
           baseConfig,
           arm,
           options.context,
           `fold ${fold}, seed ${seed}, `,
         );
-      }
+      };
+      for (const arm of options.arms) await run(arm);
       summarise(root, config);
     }
   }
   summarise(root, config);
+}
+
+/** The arm called `name` in {@link ARMS}; throws on an unknown name (a mistake in the table). */
+function armNamed(name: string): Arm {
+  const arm = ARMS.find((candidate) => candidate.name === name);
+  if (!arm) throw new Error(`no reproduce arm is called ${name}`);
+  return arm;
 }
 
 /**
@@ -473,6 +524,19 @@ function tables(replicates: readonly Replicate[], config: PipelineConfig): strin
     ],
     'base.studentPlain',
   );
+  // The recipe with twice the student epochs, against the control trained that long.
+  const longArms = ARMS.filter((arm) => arm.table === 'long');
+  const tableLong = comparison(
+    replicates,
+    [
+      { label: 'control, twice the epochs', key: 'control-double-epochs' },
+      ...longArms.map((arm) => ({
+        label: `${arm.model === 'prunedFinetuned' ? 'pruned 0.5' : 'distilled'}: ${arm.label}`,
+        key: arm.name,
+      })),
+    ],
+    'control-double-epochs',
+  );
   const ids = ['teacher', 'studentPlain', 'studentDistilled', 'prunedFinetuned'];
   const means = ids
     .map((id) => {
@@ -533,6 +597,10 @@ function tables(replicates: readonly Replicate[], config: PipelineConfig): strin
     '## Table 4-5, control parent: pruning the student trained without distillation',
     '',
     table45control,
+    '',
+    `## Twice the student epochs (${2 * config.student.epochs}): the recipe against the control trained as long`,
+    '',
+    tableLong,
     '',
     '## Table 4-6: the framework',
     '',

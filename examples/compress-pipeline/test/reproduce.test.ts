@@ -22,9 +22,15 @@ const config = tinyConfig((c) => {
   c.prune.parent = 'distilled';
 });
 const root = temporaryDir('reproduce');
-const arms = ARMS.filter((arm) =>
-  ['distill-thesis', 'prune-l1', 'prune-control', 'control-double-epochs'].includes(arm.name),
-);
+// prune-control-double-epochs comes first: it branches from control-double-epochs, which must
+// then run before it.
+const arms = [
+  'prune-control-double-epochs',
+  'distill-thesis',
+  'prune-l1',
+  'prune-control',
+  'control-double-epochs',
+].map((name) => ARMS.find((arm) => arm.name === name)!);
 const read = <T>(...parts: string[]): T =>
   JSON.parse(readFileSync(path.join(root, ...parts), 'utf8')) as T;
 /** Fold 0's held-out F1 of model `id` in run `dir` of `seed`. */
@@ -132,6 +138,62 @@ describe('reproduce (tiny preset)', () => {
     expect(tables).toMatch(
       new RegExp(`\\| control: twice the epochs[^|]*\\| 2 \\| ${mean.toFixed(4)} \\|`),
     );
+  });
+
+  it('prunes the control trained twice as long, branched from its arm, and pairs it with it', () => {
+    const from = path.join(root, 'fold-0', 'seed-1', 'control-double-epochs');
+    const state = read<RunState>('fold-0', 'seed-1', 'prune-control-double-epochs', 'state.json');
+    expect(state.stages['train-student-plain']?.details).toMatchObject({ reusedFrom: from });
+    expect(state.stages['train-student-distilled']).toBeUndefined();
+    // The pruned parent is that arm's 2x-epochs student, byte for byte.
+    const weights = (dir: string) =>
+      readFileSync(path.join(root, 'fold-0', 'seed-1', dir, 'student-plain', 'weights.bin'));
+    expect(weights('prune-control-double-epochs').equals(weights('control-double-epochs'))).toBe(
+      true,
+    );
+    expect(weights('control-double-epochs').equals(weights('base'))).toBe(false);
+    const base = read<PipelineConfig>('fold-0', 'seed-1', 'base', 'config.json');
+    const armConfig = read<PipelineConfig>(
+      'fold-0',
+      'seed-1',
+      'prune-control-double-epochs',
+      'config.json',
+    );
+    expect(armConfig.student.epochs).toBe(2 * base.student.epochs);
+    expect(armConfig.prune).toMatchObject({
+      parent: 'plain',
+      finetuneTeacher: 'parent',
+      finetuneEpochs: 2 * base.prune.finetuneEpochs,
+    });
+    expect(
+      read<unknown[]>(
+        'fold-0',
+        'seed-1',
+        'prune-control-double-epochs',
+        'pruned-finetuned',
+        'history.json',
+      ),
+    ).toHaveLength(2 * base.prune.finetuneEpochs);
+    const deltas = [1, 2].map(
+      (s) =>
+        f1(s, 'prune-control-double-epochs', 'prunedFinetuned') -
+        f1(s, 'control-double-epochs', 'studentPlain'),
+    );
+    const delta = ((deltas[0] as number) + (deltas[1] as number)) / 2;
+    const tables = readFileSync(path.join(root, 'tables.md'), 'utf8');
+    const section = tables.slice(
+      tables.indexOf('## Twice the student epochs'),
+      tables.indexOf('## Table 4-6'),
+    );
+    expect(section).toContain(`(${2 * base.student.epochs})`);
+    expect(section).toMatch(/\| control, twice the epochs \| 2 \|[^\n]*\| \(reference\) \|/);
+    expect(section).toMatch(
+      new RegExp(
+        `\\| pruned 0\\.5: LASSO on the control trained twice[^|]*\\| 2 \\|[^\\n]*\\| ${delta >= 0 ? '\\+' : ''}${delta.toFixed(4)} ± `,
+      ),
+    );
+    // Not run here: no line.
+    expect(section).not.toContain('distilled:');
   });
 
   it('prunes the control student in the prune-control arm and pairs it with the control', () => {
