@@ -408,6 +408,9 @@ export function summarise(root: string, config: PipelineConfig): void {
         const report = readJson<ReportFile>(path.join(where, arm.name, 'report.json'));
         const row = report?.models.find((candidate) => candidate.id === arm.model);
         if (row) rows[arm.name] = row;
+        // A pruning arm's model before its fine-tuning, too: what the fine-tuning adds.
+        const before = report?.models.find((candidate) => candidate.id === 'pruned');
+        if (arm.model === 'prunedFinetuned' && before) rows[`${arm.name}:pruned`] = before;
       }
       if (Object.keys(rows).length > 0) replicates.push({ fold, seed: Number(match[1]), rows });
     }
@@ -530,10 +533,14 @@ function tables(replicates: readonly Replicate[], config: PipelineConfig): strin
     replicates,
     [
       { label: 'control, twice the epochs', key: 'control-double-epochs' },
-      ...longArms.map((arm) => ({
-        label: `${arm.model === 'prunedFinetuned' ? 'pruned 0.5' : 'distilled'}: ${arm.label}`,
-        key: arm.name,
-      })),
+      ...longArms.flatMap((arm) =>
+        arm.model === 'prunedFinetuned'
+          ? [
+              { label: `pruned 0.5: ${arm.label}`, key: arm.name },
+              { label: 'the same pruned model before its fine-tuning', key: `${arm.name}:pruned` },
+            ]
+          : [{ label: `distilled: ${arm.label}`, key: arm.name }],
+      ),
     ],
     'control-double-epochs',
   );

@@ -192,6 +192,17 @@ describe('reproduce (tiny preset)', () => {
         `\\| pruned 0\\.5: LASSO on the control trained twice[^|]*\\| 2 \\|[^\\n]*\\| ${delta >= 0 ? '\\+' : ''}${delta.toFixed(4)} ± `,
       ),
     );
+    const before = [1, 2].map(
+      (s) =>
+        f1(s, 'prune-control-double-epochs', 'pruned') -
+        f1(s, 'control-double-epochs', 'studentPlain'),
+    );
+    const beforeDelta = ((before[0] as number) + (before[1] as number)) / 2;
+    expect(section).toMatch(
+      new RegExp(
+        `\\| the same pruned model before its fine-tuning \\| 2 \\|[^\\n]*\\| ${beforeDelta >= 0 ? '\\+' : ''}${beforeDelta.toFixed(4)} ± `,
+      ),
+    );
     // Not run here: no line.
     expect(section).not.toContain('distilled:');
   });
