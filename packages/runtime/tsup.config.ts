@@ -1,7 +1,13 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/node.ts', 'src/cli.ts'],
+  entry: {
+    index: 'src/index.ts',
+    node: 'src/node.ts',
+    cli: 'src/cli.ts',
+    // crack-segment --jobs: the module each worker thread runs (photo-pool.ts finds it here).
+    'photo-worker': 'src/cli/photo-worker.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -7,9 +7,10 @@
 //   tsx bench/batch.bench.ts --engine-threads 1 --memory-photos 0   # the queue's own cost
 //
 // Three tools alternately, reps times each, on the same photos with the same engine and threads
-// (onnxruntime's default: one per physical core): crack-segment, `crack-batch work -c 1` (the
-// next photo read while one is segmented) and `crack-batch work -c 1 --no-read-ahead`. Two
-// measures:
+// (onnxruntime's default: one per physical core): crack-segment --jobs 1, `crack-batch work -c 1`
+// (the next photo read while one is segmented) and `crack-batch work -c 1 --no-read-ahead`; with
+// `--workers W`, crack-segment --jobs W against crack-batch work -c W (cores / W engine threads
+// each: the tools' defaults with W = the cores). Two measures:
 // - wall clock in the steady state, from the modification times of the first and the last mask
 //   written (so process start-up and model loading, paid once per worker, do not count). On a
 //   busy machine this moves with the load of the other processes, so the load is printed along.
@@ -42,6 +43,9 @@ const { values } = parseArgs({
     // own, one per physical core). 1 leaves onnxruntime no pool threads to spin, so the CPU time
     // compares the work done alone.
     'engine-threads': { type: 'string' },
+    // Photos at once in both tools: crack-segment --jobs W against crack-batch work -c W (each
+    // with cores / W engine threads unless --engine-threads). 1 (default): one model each.
+    workers: { type: 'string', default: '1' },
   },
 });
 const photos = Number(values.photos);
@@ -51,6 +55,9 @@ const reps = Number(values.reps);
 const memoryPhotos = Number(values['memory-photos']);
 const memorySize = Number(values['memory-size']);
 const sampleEvery = Number(values['sample-every']);
+const workers = Number(values.workers);
+if (!Number.isInteger(workers) || workers < 1)
+  throw new Error(`--workers must be an integer >= 1, got ${values.workers}`);
 const engineThreads =
   values['engine-threads'] === undefined ? [] : ['--engine-threads', values['engine-threads']];
 
@@ -136,9 +143,10 @@ try {
     model: '@crack/models default',
     // crack-segment and one worker: --engine-threads, else onnxruntime's default (one thread per
     // physical core); two workers: cores / 2 each.
+    workers,
     engineThreads: {
-      'crack-segment': values['engine-threads'] ?? 'auto',
-      'crack-batch -c 1': values['engine-threads'] ?? fairEngineThreads(1),
+      [`crack-segment --jobs ${workers}`]: values['engine-threads'] ?? fairEngineThreads(workers),
+      [`crack-batch -c ${workers}`]: values['engine-threads'] ?? fairEngineThreads(workers),
       'crack-batch -c 2': fairEngineThreads(2),
     },
   });
@@ -163,7 +171,7 @@ try {
 
   let queues = 0;
   const segment = (folder: string, out: string) => () =>
-    run([segmentCli, folder, '--out', out, '--quiet', ...engineThreads]);
+    run([segmentCli, folder, '--out', out, '--quiet', '--jobs', String(workers), ...engineThreads]);
   const batch =
     (folder: string, out: string, workers: number, extra: string[] = []) =>
     async () => {
@@ -189,9 +197,9 @@ try {
   // at a time, against plain crack-segment; all three with the same engine and threads.
   const tools = {
     'crack-segment': segment,
-    'crack-batch': (folder: string, out: string) => batch(folder, out, 1, engineThreads),
+    'crack-batch': (folder: string, out: string) => batch(folder, out, workers, engineThreads),
     'crack-batch --no-read-ahead': (folder: string, out: string) =>
-      batch(folder, out, 1, ['--no-read-ahead', ...engineThreads]),
+      batch(folder, out, workers, ['--no-read-ahead', ...engineThreads]),
   };
   type Tool = keyof typeof tools;
   const names = Object.keys(tools) as Tool[];
@@ -217,7 +225,7 @@ try {
       print({
         bench: 'throughput',
         tool,
-        ...(tool === 'crack-segment' ? {} : { workers: 1 }),
+        workers,
         rep,
         width,
         height,
@@ -267,24 +275,25 @@ try {
       load: load(),
     });
   }
-  const oneMs = median(perPhoto['crack-batch']);
-
-  // Two worker processes: each with its share of the cores (--engine-threads cores / 2).
-  const out2 = path.join(temp, 'batch2');
-  const two = await timed(out2, batch(input, out2, 2));
-  const twoStartup = await batch(single, `${out2}-single`, 2)();
-  print({
-    bench: 'throughput',
-    tool: 'crack-batch',
-    workers: 2,
-    engineThreadsEach: fairEngineThreads(2),
-    width,
-    height,
-    ...two,
-    cpuStartupS: Math.round(twoStartup * 100) / 100,
-    cpuMsPerPhoto: cpuPerPhotoOf(two.cpuS, twoStartup),
-    speedupVs1: Math.round((two.photosPerS / (1000 / oneMs)) * 100) / 100,
-  });
+  // Two worker processes against one (each with its share of the cores: --engine-threads cores / 2).
+  if (workers === 1) {
+    const oneMs = median(perPhoto['crack-batch']);
+    const out2 = path.join(temp, 'batch2');
+    const two = await timed(out2, batch(input, out2, 2));
+    const twoStartup = await batch(single, `${out2}-single`, 2)();
+    print({
+      bench: 'throughput',
+      tool: 'crack-batch',
+      workers: 2,
+      engineThreadsEach: fairEngineThreads(2),
+      width,
+      height,
+      ...two,
+      cpuStartupS: Math.round(twoStartup * 100) / 100,
+      cpuMsPerPhoto: cpuPerPhotoOf(two.cpuS, twoStartup),
+      speedupVs1: Math.round((two.photosPerS / (1000 / oneMs)) * 100) / 100,
+    });
+  }
 
   // Memory: one worker in this process over many photos.
   if (memoryPhotos > 0) {

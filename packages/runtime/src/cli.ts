@@ -1,14 +1,14 @@
 // The `crack-segment` command (bin/crack-segment.js imports this file).
 import { runCli } from './cli/run-cli';
 
-// SIGINT/SIGTERM stop the run after the current photo, so the summary lists what was finished;
+// SIGINT/SIGTERM stop the run after the photo(s) in progress, so the summary lists what was finished;
 // a second signal exits at once.
 const stop = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stop.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
     process.stderr.write(
-      `crack-segment: ${signal}: finishing the current photo, then writing the summary (${signal} again stops at once)\n`,
+      `crack-segment: ${signal}: finishing the photo(s) in progress, then writing the summary (${signal} again stops at once)\n`,
     );
     stop.abort(signal);
   });

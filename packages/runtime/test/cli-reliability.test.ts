@@ -161,7 +161,7 @@ describe('crack-segment outputs', () => {
     const summaryFile = path.join(temp, 'interrupted.json');
     const stop = new AbortController();
     const { code, stderr } = await cli(
-      [...base(), '--out', out, '--summary', summaryFile, photos],
+      [...base(), '--jobs', '1', '--out', out, '--summary', summaryFile, photos],
       stop.signal,
       (text) => {
         if (text.startsWith('[1/3]')) stop.abort('SIGINT');
@@ -173,5 +173,36 @@ describe('crack-segment outputs', () => {
     expect(summary).toMatchObject({ processed: 1, interrupted: 'SIGINT', notStarted: 2 });
     expect(summary.images[0].outputs.mask).toBe(path.join(out, 'a.mask.png'));
     expect(existsSync(path.join(out, 'b.mask.png'))).toBe(false);
+  });
+
+  it('with --jobs 2, on SIGTERM finishes both photos in flight and starts no other', async () => {
+    const out = path.join(temp, 'interrupted-jobs');
+    const summaryFile = path.join(temp, 'interrupted-jobs.json');
+    const stop = new AbortController();
+    const { code, stderr } = await cli(
+      [...base(), '--jobs', '2', '--out', out, '--summary', summaryFile, photos],
+      stop.signal,
+      (text) => {
+        if (text.startsWith('[1/3]')) stop.abort('SIGTERM');
+      },
+    );
+    expect(code).toBe(143);
+    expect(stderr).toMatch(/2 photos at a time/);
+    expect(stderr).toMatch(/2 processed, 0 skipped; stopped by SIGTERM, 1 not started/);
+    const summary = JSON.parse(await readFile(summaryFile, 'utf8'));
+    expect(summary).toMatchObject({ processed: 2, interrupted: 'SIGTERM', notStarted: 1 });
+    // In input order, whichever finished first; both complete, the third never begun.
+    expect(summary.images.map((i: { input: string }) => path.basename(i.input))).toEqual([
+      'a.png',
+      'b.png',
+    ]);
+    for (const name of ['a', 'b']) {
+      const mask = decodeImage(await readFile(path.join(out, `${name}.mask.png`)), {
+        channels: 1,
+      });
+      expect(mask.data[9 * 40 + 20]).toBe(255);
+    }
+    expect(existsSync(path.join(out, 'c.mask.png'))).toBe(false);
+    expect((await readdir(out)).filter((name) => name.includes('.tmp'))).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { decodeImage } from '@crack/data/image';
@@ -62,6 +62,7 @@ describe('crack-segment', () => {
       '--backend',
       '--engine-threads',
       '--threads',
+      '--jobs',
       '--json',
       '--summary',
       '--probabilities',
@@ -128,6 +129,64 @@ describe('crack-segment', () => {
     expect(again.stderr).toMatch(/folder has no \.jpg or \.png files/);
   });
 
+  it('--jobs 2 (worker threads) writes the same bytes and summary as --jobs 1', async () => {
+    const run = async (jobs: string, ...more: string[]) => {
+      const out = path.join(temp, `jobs-${jobs}${more.join('')}`);
+      const result = await cli(
+        '--model',
+        modelDir,
+        '--backend',
+        'cpu',
+        '--jobs',
+        jobs,
+        '--out',
+        out,
+        '--overlay',
+        '--measure',
+        '--probabilities',
+        '--json',
+        ...more, // after --backend cpu: the last value counts
+        path.join(temp, 'photos'),
+        `${temp.split(path.sep).join('/')}/photos/**/c.png`,
+      );
+      return { ...result, out };
+    };
+    const one = await run('1');
+    const two = await run('2');
+    expect([one.code, two.code]).toEqual([0, 0]);
+    expect(one.stderr).not.toMatch(/at a time/);
+    expect(two.stderr).toMatch(/crack-segment: 2 photos at a time \(worker threads/);
+    // Progress counts photos as they finish (3 photos and the broken one): distinct counts.
+    const counts = two.stderr.match(/^\[\d\/4\]/gm) ?? [];
+    expect(counts).toHaveLength(3);
+    expect(new Set(counts).size).toBe(3);
+    expect(two.stderr).toMatch(/skipped .*broken\.jpg: decodeImage: .*not a JPEG or PNG file/);
+    const names = (await readdir(one.out)).sort();
+    expect(names).toHaveLength(12);
+    expect((await readdir(two.out)).sort()).toEqual(names);
+    for (const name of names)
+      expect(
+        (await readFile(path.join(two.out, name))).equals(await readFile(path.join(one.out, name))),
+        name,
+      ).toBe(true);
+    const strip = (text: string, out: string) => {
+      const summary = JSON.parse(text.split(out).join('OUT'));
+      for (const image of summary.images) image.timings = null;
+      return summary;
+    };
+    expect(strip(two.stdout, two.out)).toEqual(strip(one.stdout, one.out));
+    expect(
+      strip(two.stdout, two.out).images.map((i: { input: string }) => path.resolve(i.input)),
+    ).toEqual(['a.png', 'b.png', 'nested/c.png'].map((name) => path.join(temp, 'photos', name)));
+    // The tfjs engine on wasm in the worker threads (onnxruntime above, when installed).
+    const wasm = await run('2', '--engine', 'tfjs', '--backend', 'wasm');
+    expect(wasm.code).toBe(0);
+    expect(wasm.stderr).toMatch(/backend wasm/);
+    expect(wasm.stderr).toMatch(/2 photos at a time \(worker threads\)/);
+    const mask = (out: string) => readFile(path.join(out, 'a.mask.png'));
+    expect((await mask(wasm.out)).equals(await mask(one.out))).toBe(true);
+  });
+
   it('writes next to the inputs by default and prints the mask paths', async () => {
     const { code, stdout, stderr } = await cli(
       '-m',
@@ -157,6 +216,21 @@ describe('crack-segment', () => {
     const threads = await cli('--model', modelDir, '--engine-threads', '0', 'x.png');
     expect(threads.code).toBe(2);
     expect(threads.stderr).toMatch(/--engine-threads must be an integer in \[1, 256\], got 0/);
+    const jobs = await cli('--model', modelDir, '--jobs', 'many', 'x.png');
+    expect(jobs.code).toBe(2);
+    expect(jobs.stderr).toMatch(/--jobs must be auto or an integer in \[1, 256\], got many/);
+    // With photos on worker threads, a model that cannot load still stops the run with exit 1.
+    const poolNoModel = await cli(
+      '--model',
+      path.join(temp, 'nope'),
+      '--jobs',
+      '2',
+      path.join(temp, 'photos/a.png'),
+      path.join(temp, 'photos/b.png'),
+    );
+    expect(poolNoModel.code).toBe(1);
+    expect(poolNoModel.stderr).toMatch(/2 photos at a time/);
+    expect(poolNoModel.stderr).toMatch(/no model at .*nope/);
     const mode = await cli('--model', modelDir, '--mode', 'fast', 'x.png');
     expect(mode.code).toBe(2);
     expect(mode.stderr).toMatch(/Allowed choices are full, thesis/);

@@ -15,6 +15,14 @@ import { SEGMENTER_DEFAULTS } from '../segmenter/load-segmenter';
 import type { SegmentMode } from '../segmenter/types';
 import { checkWritableFile, checkWritableFolder } from './check-writable';
 import { expandInputs } from './expand-inputs';
+import {
+  engineThreadsPerJob,
+  estimateMegapixels,
+  type PhotoTask,
+  type PhotoTaskResult,
+  resolveJobs,
+  startPhotoPool,
+} from './photo-pool';
 
 /** Exit codes of `crack-segment`, documented in --help and the README. */
 export const EXIT = {
@@ -57,6 +65,7 @@ interface CliOptions {
   engine: InferenceEngine | 'auto';
   engineThreads?: number;
   threads: number;
+  jobs: number | 'auto';
   json?: boolean;
   summary?: string;
   probabilities?: boolean;
@@ -83,6 +92,14 @@ function numberIn(name: string, min: number, max: number, integer = false) {
     }
     return parsed;
   };
+}
+
+function jobsOption(value: string): number | 'auto' {
+  const parsed = Number(value);
+  if (value === 'auto') return 'auto';
+  if (value.trim() === '' || !Number.isInteger(parsed) || parsed < 1 || parsed > 256)
+    throw new InvalidArgumentError(`--jobs must be auto or an integer in [1, 256], got ${value}`);
+  return parsed;
 }
 
 function positive(name: string) {
@@ -161,6 +178,12 @@ function program(io: CliIo): Command {
       numberIn('--engine-threads', 1, 256, true),
     )
     .option('--threads <n>', 'wasm threads', numberIn('--threads', 1, 8, true), 1)
+    .option(
+      '-j, --jobs <n|auto>',
+      'photos segmented at once, each in a worker thread with its own model and its share of the cores (auto: one per core, at most 4, when the photos hold 16 megapixels or more; 1: in this thread)',
+      jobsOption,
+      'auto',
+    )
     .option('--json', 'print one JSON summary on stdout instead of text lines')
     .option('--summary <file>', 'also write the JSON summary to this file')
     .option(
@@ -191,7 +214,7 @@ function program(io: CliIo): Command {
         'All outputs of one photo are written as a set (all or none). The output folder and the',
         'summary path are checked before any work. Inputs that cannot be read or decoded are',
         'reported on stderr and skipped. Progress and messages go to stderr, results to stdout.',
-        'SIGINT/SIGTERM: the current photo is finished, the summary written, then the exit.',
+        'SIGINT/SIGTERM: the photos in progress are finished, the summary written, then the exit.',
         '',
         'Exit codes: 0 at least one photo processed (or all existed with --skip-existing);',
         '1 no photo processed (bad inputs only, model not loadable); 2 usage error or an output',
@@ -268,27 +291,63 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     say(`crack-segment: ${existing.length} photo(s) done already, skipped\n`);
 
   let interrupted: 'SIGINT' | 'SIGTERM' | null = null;
-  const reports: ImageReport[] = [];
+  let reports: ImageReport[] = [];
   const failures: Array<{ input: string; error: string }> = [];
   if (todo.length > 0) {
-    await initBackend({
+    const choice = await initBackend({
       prefer: options.backend,
       threads: options.threads,
       engine: options.engine,
       logger: options.quiet ? null : (message) => io.stderr(`${message}\n`),
     });
-    let segmenter: Awaited<ReturnType<typeof loadSegmenter>>;
-    try {
-      segmenter = await loadSegmenter(options.model ?? modelDirectory(), {
-        mode: options.mode,
-        threshold: options.threshold,
-        tileSize: options.tileSize,
-        engine: options.engine,
-        ...(options.engineThreads === undefined ? {} : { engineThreads: options.engineThreads }),
-      });
-    } catch (error) {
-      io.stderr(`crack-segment: ${(error as Error).message}\n`);
-      return EXIT.failed;
+    const jobs = resolveJobs(options.jobs, {
+      photos: todo.length,
+      megapixels:
+        options.jobs === 'auto' ? await estimateMegapixels(todo.map(({ file }) => file)) : 0,
+      backend: choice.backend,
+      engine: choice.engine.engine,
+      wasmThreads: options.threads,
+    });
+    let segmentOne: (task: PhotoTask) => Promise<PhotoTaskResult>;
+    let close: () => Promise<void> | void;
+    if (jobs > 1) {
+      const engineThreads = options.engineThreads ?? engineThreadsPerJob(jobs);
+      const pool = startPhotoPool(
+        {
+          ...(options.model === undefined ? {} : { model: options.model }),
+          mode: options.mode,
+          threshold: options.threshold,
+          tileSize: options.tileSize,
+          backend: choice.backend,
+          engine: options.engine,
+          engineThreads,
+          outputs: outputOptions(options),
+        },
+        jobs,
+      );
+      segmentOne = (task) => pool.run(task);
+      close = () => pool.close();
+      const threads =
+        choice.engine.engine === 'onnxruntime'
+          ? `, ${engineThreads} onnxruntime thread${engineThreads === 1 ? '' : 's'} each`
+          : '';
+      say(`crack-segment: ${jobs} photos at a time (worker threads${threads})\n`);
+    } else {
+      let segmenter: Awaited<ReturnType<typeof loadSegmenter>>;
+      try {
+        segmenter = await loadSegmenter(options.model ?? modelDirectory(), {
+          mode: options.mode,
+          threshold: options.threshold,
+          tileSize: options.tileSize,
+          engine: options.engine,
+          ...(options.engineThreads === undefined ? {} : { engineThreads: options.engineThreads }),
+        });
+      } catch (error) {
+        io.stderr(`crack-segment: ${(error as Error).message}\n`);
+        return EXIT.failed;
+      }
+      segmentOne = (task) => processFile(task, segmenter, options);
+      close = () => segmenter.dispose();
     }
 
     const lines: string[] = [];
@@ -301,35 +360,58 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           })
         : null;
     bar?.start(todo.length, 0, { file: '' });
-    try {
-      for (const [index, { file, base }] of todo.entries()) {
+    const done: Array<{ index: number; report: ImageReport }> = [];
+    const failed: Array<{ index: number; input: string; error: string }> = [];
+    let modelError: string | null = null;
+    let next = 0;
+    // `jobs` loops take the photos in order; each finishes its photo before it looks at the
+    // signal again, so a stop leaves no photo half-written.
+    const take = async (): Promise<void> => {
+      for (;;) {
+        if (modelError !== null) return;
         if (io.signal?.aborted) {
           interrupted = io.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
-          break;
+          return;
         }
-        bar?.update(index, { file: path.basename(file) });
-        try {
-          const report = await processFile(file, base, segmenter, options);
-          reports.push(report);
-          const line = describeReport(report);
+        const index = next++;
+        const task = todo[index];
+        if (!task) return;
+        bar?.update(done.length + failed.length, { file: path.basename(task.file) });
+        const result = await segmentOne(task);
+        if (result.ok) {
+          done.push({ index, report: result.report });
+          const line = describeReport(result.report);
           if (!options.json) lines.push(line);
-          if (!bar) say(`[${index + 1}/${todo.length}] ${line}\n`);
-        } catch (error) {
-          const message = (error as Error)?.message ?? String(error);
-          failures.push({ input: file, error: message });
-          const text = `crack-segment: skipped ${file}: ${message}`;
+          if (!bar) say(`[${done.length + failed.length}/${todo.length}] ${line}\n`);
+        } else if (result.model) {
+          modelError ??= result.error;
+        } else {
+          failed.push({ index, input: task.file, error: result.error });
+          const text = `crack-segment: skipped ${task.file}: ${result.error}`;
           if (bar) lines.push(text);
           else say(`${text}\n`);
         }
+        bar?.update(done.length + failed.length, { file: '' });
       }
+    };
+    try {
+      await Promise.all(Array.from({ length: jobs }, take));
       if (!interrupted && io.signal?.aborted)
         interrupted = io.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
     } finally {
-      bar?.update(reports.length + failures.length, { file: '' });
+      bar?.update(done.length + failed.length, { file: '' });
       bar?.stop();
-      segmenter.dispose();
+      await close();
+    }
+    if (modelError !== null) {
+      io.stderr(`crack-segment: ${modelError}\n`);
+      return EXIT.failed;
     }
     if (bar) for (const line of lines) say(`${line}\n`);
+    // In input order, whichever thread finished first.
+    reports = done.sort((a, b) => a.index - b.index).map(({ report }) => report);
+    for (const { input, error } of failed.sort((a, b) => a.index - b.index))
+      failures.push({ input, error });
   }
 
   const notStarted = interrupted ? todo.length - reports.length - failures.length : 0;
@@ -367,22 +449,33 @@ function outputPaths(base: string, options: CliOptions): ImageReport['outputs'] 
   return photoOutputPaths(base, options);
 }
 
-async function processFile(
-  file: string,
-  base: string,
-  segmenter: Awaited<ReturnType<typeof loadSegmenter>>,
-  options: CliOptions,
-): Promise<ImageReport> {
-  const image = await readImageFile(file, { channels: 3 });
-  return segmentToFiles(segmenter, image, {
-    input: file,
-    base,
+function outputOptions(options: CliOptions) {
+  return {
     overlay: options.overlay,
     probabilities: options.probabilities,
     measure: options.measure,
     mmPerPixel: options.mmPerPixel,
     minPixels: options.minPixels,
-  });
+  };
+}
+
+/** One photo in this thread (`--jobs 1`); the same answer as a worker thread's. */
+async function processFile(
+  { file, base }: PhotoTask,
+  segmenter: Awaited<ReturnType<typeof loadSegmenter>>,
+  options: CliOptions,
+): Promise<PhotoTaskResult> {
+  try {
+    const image = await readImageFile(file, { channels: 3 });
+    const report = await segmentToFiles(segmenter, image, {
+      input: file,
+      base,
+      ...outputOptions(options),
+    });
+    return { ok: true, report, engine: segmenter.engine.engine };
+  } catch (error) {
+    return { ok: false, model: false, error: (error as Error)?.message ?? String(error) };
+  }
 }
 
 /** `<out or input folder>/<name without extension>`, made unique within one run. */
