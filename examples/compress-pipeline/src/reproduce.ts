@@ -115,7 +115,7 @@ export const ARMS: readonly Arm[] = [
     name: 'control-double-epochs',
     table: '4-4',
     label: 'twice the epochs, no distillation',
-    // How far the control is from converged: the cfd preset trains 20 epochs, the thesis 50.
+    // How far the control is from converged (the cfd preset trained 20 epochs then; it trains 40 since).
     change: (c) => {
       c.student.epochs *= 2;
     },

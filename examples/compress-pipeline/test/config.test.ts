@@ -87,6 +87,13 @@ describe('resolveConfig', () => {
     );
   });
 
+  it('trains the cfd students 40 epochs and fine-tunes the pruned one 16 (the 6-fold study)', () => {
+    const cfd = presetConfig('cfd');
+    expect([cfd.student.epochs, cfd.prune.finetuneEpochs, cfd.teacher.epochs]).toEqual([
+      40, 16, 20,
+    ]);
+  });
+
   it("defaults the pruning refit to pruneModel's defaults, the thesis preset to the thesis's", () => {
     for (const preset of ['tiny', 'quick', 'cfd'] as const)
       expect(presetConfig(preset).prune, preset).toMatchObject({ ridge: 'auto', holdout: 0.2 });
