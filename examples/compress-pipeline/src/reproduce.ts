@@ -124,6 +124,18 @@ export const ARMS: readonly Arm[] = [
     model: 'studentPlain',
   },
   {
+    name: 'control-quad-epochs',
+    table: 'long',
+    label: 'four times the epochs, no distillation',
+    // Is the control still undertrained at twice the epochs? Against control-double-epochs.
+    change: (c) => {
+      c.student.epochs *= 4;
+    },
+    reuse: TEACHER_STAGES,
+    stages: ['train-student-plain', 'evaluate', 'report'],
+    model: 'studentPlain',
+  },
+  {
     name: 'distill-double-epochs',
     table: 'long',
     label: 'eq 4-4 hinge on probabilities (a = 1, b = 1), weight 1, twice the epochs',
@@ -534,12 +546,17 @@ function tables(replicates: readonly Replicate[], config: PipelineConfig): strin
     [
       { label: 'control, twice the epochs', key: 'control-double-epochs' },
       ...longArms.flatMap((arm) =>
-        arm.model === 'prunedFinetuned'
-          ? [
-              { label: `pruned 0.5: ${arm.label}`, key: arm.name },
-              { label: 'the same pruned model before its fine-tuning', key: `${arm.name}:pruned` },
-            ]
-          : [{ label: `distilled: ${arm.label}`, key: arm.name }],
+        arm.model === 'studentPlain'
+          ? [{ label: `control: ${arm.label}`, key: arm.name }]
+          : arm.model === 'prunedFinetuned'
+            ? [
+                { label: `pruned 0.5: ${arm.label}`, key: arm.name },
+                {
+                  label: 'the same pruned model before its fine-tuning',
+                  key: `${arm.name}:pruned`,
+                },
+              ]
+            : [{ label: `distilled: ${arm.label}`, key: arm.name }],
       ),
     ],
     'control-double-epochs',

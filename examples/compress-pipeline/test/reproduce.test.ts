@@ -30,6 +30,7 @@ const arms = [
   'prune-l1',
   'prune-control',
   'control-double-epochs',
+  'control-quad-epochs',
 ].map((name) => ARMS.find((arm) => arm.name === name)!);
 const read = <T>(...parts: string[]): T =>
   JSON.parse(readFileSync(path.join(root, ...parts), 'utf8')) as T;
@@ -137,6 +138,22 @@ describe('reproduce (tiny preset)', () => {
       2;
     expect(tables).toMatch(
       new RegExp(`\\| control: twice the epochs[^|]*\\| 2 \\| ${mean.toFixed(4)} \\|`),
+    );
+    // Four times: in the long table, paired with twice.
+    expect(
+      read<unknown[]>('fold-0', 'seed-1', 'control-quad-epochs', 'student-plain', 'history.json'),
+    ).toHaveLength(4 * base.student.epochs);
+    const quad = [1, 2].map(
+      (s) =>
+        f1(s, 'control-quad-epochs', 'studentPlain') -
+        f1(s, 'control-double-epochs', 'studentPlain'),
+    );
+    const quadDelta = ((quad[0] as number) + (quad[1] as number)) / 2;
+    const long = tables.slice(tables.indexOf('## Twice the student epochs'));
+    expect(long).toMatch(
+      new RegExp(
+        `\\| control: four times the epochs[^|]*\\| 2 \\|[^\\n]*\\| ${quadDelta >= 0 ? '\\+' : ''}${quadDelta.toFixed(4)} ± `,
+      ),
     );
   });
 
