@@ -41,6 +41,13 @@ const f1 = (seed: number, dir: string, id: string) =>
       (row) => row.id === id,
     ) as ReportRow
   ).f1;
+/** Mean over seeds 1 and 2 of fold 0's F1 of `id` in run `dir` minus `refId`'s in `refDir`. */
+const meanDelta = (dir: string, id: string, refDir: string, refId: string) =>
+  ([1, 2].map((s) => f1(s, dir, id) - f1(s, refDir, refId)) as [number, number]).reduce(
+    (a, b) => a + b,
+  ) / 2;
+/** `delta` as the tables print it: signed, 4 decimals, escaped for a RegExp. */
+const signedPattern = (delta: number) => `${delta >= 0 ? '\\+' : ''}${delta.toFixed(4)}`;
 let tensorsBefore = 0;
 
 beforeAll(async () => {
@@ -143,16 +150,16 @@ describe('reproduce (tiny preset)', () => {
     expect(
       read<unknown[]>('fold-0', 'seed-1', 'control-quad-epochs', 'student-plain', 'history.json'),
     ).toHaveLength(4 * base.student.epochs);
-    const quad = [1, 2].map(
-      (s) =>
-        f1(s, 'control-quad-epochs', 'studentPlain') -
-        f1(s, 'control-double-epochs', 'studentPlain'),
+    const quad = meanDelta(
+      'control-quad-epochs',
+      'studentPlain',
+      'control-double-epochs',
+      'studentPlain',
     );
-    const quadDelta = ((quad[0] as number) + (quad[1] as number)) / 2;
     const long = tables.slice(tables.indexOf('## Twice the student epochs'));
     expect(long).toMatch(
       new RegExp(
-        `\\| control: four times the epochs[^|]*\\| 2 \\|[^\\n]*\\| ${quadDelta >= 0 ? '\\+' : ''}${quadDelta.toFixed(4)} ± `,
+        `\\| control: four times the epochs[^|]*\\| 2 \\|[^\\n]*\\| ${signedPattern(quad)} ± `,
       ),
     );
   });
@@ -191,12 +198,12 @@ describe('reproduce (tiny preset)', () => {
         'history.json',
       ),
     ).toHaveLength(2 * base.prune.finetuneEpochs);
-    const deltas = [1, 2].map(
-      (s) =>
-        f1(s, 'prune-control-double-epochs', 'prunedFinetuned') -
-        f1(s, 'control-double-epochs', 'studentPlain'),
+    const delta = meanDelta(
+      'prune-control-double-epochs',
+      'prunedFinetuned',
+      'control-double-epochs',
+      'studentPlain',
     );
-    const delta = ((deltas[0] as number) + (deltas[1] as number)) / 2;
     const tables = readFileSync(path.join(root, 'tables.md'), 'utf8');
     const section = tables.slice(
       tables.indexOf('## Twice the student epochs'),
@@ -206,18 +213,18 @@ describe('reproduce (tiny preset)', () => {
     expect(section).toMatch(/\| control, twice the epochs \| 2 \|[^\n]*\| \(reference\) \|/);
     expect(section).toMatch(
       new RegExp(
-        `\\| pruned 0\\.5: LASSO on the control trained twice[^|]*\\| 2 \\|[^\\n]*\\| ${delta >= 0 ? '\\+' : ''}${delta.toFixed(4)} ± `,
+        `\\| pruned 0\\.5: LASSO on the control trained twice[^|]*\\| 2 \\|[^\\n]*\\| ${signedPattern(delta)} ± `,
       ),
     );
-    const before = [1, 2].map(
-      (s) =>
-        f1(s, 'prune-control-double-epochs', 'pruned') -
-        f1(s, 'control-double-epochs', 'studentPlain'),
+    const before = meanDelta(
+      'prune-control-double-epochs',
+      'pruned',
+      'control-double-epochs',
+      'studentPlain',
     );
-    const beforeDelta = ((before[0] as number) + (before[1] as number)) / 2;
     expect(section).toMatch(
       new RegExp(
-        `\\| the same pruned model before its fine-tuning \\| 2 \\|[^\\n]*\\| ${beforeDelta >= 0 ? '\\+' : ''}${beforeDelta.toFixed(4)} ± `,
+        `\\| the same pruned model before its fine-tuning \\| 2 \\|[^\\n]*\\| ${signedPattern(before)} ± `,
       ),
     );
     // Not run here: no line.
@@ -234,15 +241,12 @@ describe('reproduce (tiny preset)', () => {
       );
       expect(armConfig.prune).toMatchObject({ parent: 'plain', finetuneTeacher: 'parent' });
     }
-    const deltas = [1, 2].map(
-      (s) => f1(s, 'prune-control', 'prunedFinetuned') - f1(s, 'base', 'studentPlain'),
-    );
-    const delta = ((deltas[0] as number) + (deltas[1] as number)) / 2;
+    const delta = meanDelta('prune-control', 'prunedFinetuned', 'base', 'studentPlain');
     const tables = readFileSync(path.join(root, 'tables.md'), 'utf8');
     const section = tables.slice(tables.indexOf('## Table 4-5, control parent'));
     expect(section).toMatch(
       new RegExp(
-        `\\| pruned 0\\.5: LASSO on the control student[^|]*\\| 2 \\|[^\\n]*\\| ${delta >= 0 ? '\\+' : ''}${delta.toFixed(4)} ± `,
+        `\\| pruned 0\\.5: LASSO on the control student[^|]*\\| 2 \\|[^\\n]*\\| ${signedPattern(delta)} ± `,
       ),
     );
   });
