@@ -174,10 +174,10 @@ function program(io: CliIo): Command {
     )
     .option(
       '--engine-threads <n>',
-      "onnxruntime threads per photo (default: onnxruntime's, one per physical core)",
+      "onnxruntime threads per photo (default: onnxruntime's, one per physical core; with photos on worker threads, cores / jobs)",
       numberIn('--engine-threads', 1, 256, true),
     )
-    .option('--threads <n>', 'wasm threads', numberIn('--threads', 1, 8, true), 1)
+    .option('--threads <n>', 'wasm threads (--jobs 1 only)', numberIn('--threads', 1, 8, true), 1)
     .option(
       '-j, --jobs <n|auto>',
       'photos segmented at once, each in a worker thread with its own model and its share of the cores (auto: one per core, at most 4, when the photos hold 16 megapixels or more; 1: in this thread)',
