@@ -144,6 +144,24 @@ export const ARMS: readonly Arm[] = [
     ...DISTILL_ARM,
   },
   {
+    name: 'distill-teacher-double-epochs',
+    table: 'long',
+    label:
+      'eq 4-4 hinge on probabilities (a = 1, b = 1), weight 1, twice the epochs, from a teacher also trained twice the epochs',
+    // Is the teacher undertrained too, and does a better one make distillation pay? It trains its
+    // own teacher (nothing reused) and is paired with control-double-epochs.
+    change: (c) => {
+      c.teacher.epochs *= 2;
+      c.student.epochs *= 2;
+      Object.assign(c.distill, { loss: 'hinge', alpha: 1, beta: 1, margin: null });
+      c.distill.space = 'probability';
+      c.distill.softWeight = 1;
+    },
+    reuse: [],
+    stages: ['train-teacher', 'cache-teacher', ...DISTILL_STAGES],
+    model: 'studentDistilled',
+  },
+  {
     name: 'prune-control-double-epochs',
     table: 'long',
     label:
@@ -415,9 +433,12 @@ export function summarise(root: string, config: PipelineConfig): void {
         const report = readJson<ReportFile>(path.join(where, arm.name, 'report.json'));
         const row = report?.models.find((candidate) => candidate.id === arm.model);
         if (row) rows[arm.name] = row;
-        // A pruning arm's model before its fine-tuning, too: what the fine-tuning adds.
+        // A pruning arm's model before its fine-tuning, too: what the fine-tuning adds; and the
+        // teacher of an arm that trains its own.
         const before = report?.models.find((candidate) => candidate.id === 'pruned');
         if (arm.model === 'prunedFinetuned' && before) rows[`${arm.name}:pruned`] = before;
+        const teacher = report?.models.find((candidate) => candidate.id === 'teacher');
+        if (arm.stages.includes('train-teacher') && teacher) rows[`${arm.name}:teacher`] = teacher;
       }
       if (Object.keys(rows).length > 0) replicates.push({ fold, seed: Number(match[1]), rows });
     }
@@ -551,7 +572,12 @@ function tables(replicates: readonly Replicate[], config: PipelineConfig): strin
                   key: `${arm.name}:pruned`,
                 },
               ]
-            : [{ label: `distilled: ${arm.label}`, key: arm.name }],
+            : [
+                { label: `distilled: ${arm.label}`, key: arm.name },
+                ...(arm.stages.includes('train-teacher')
+                  ? [{ label: 'its teacher', key: `${arm.name}:teacher` }]
+                  : []),
+              ],
       ),
     ],
     'control-double-epochs',

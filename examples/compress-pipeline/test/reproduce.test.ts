@@ -31,6 +31,7 @@ const arms = [
   'prune-control',
   'control-double-epochs',
   'control-quad-epochs',
+  'distill-teacher-double-epochs',
 ].map((name) => ARMS.find((arm) => arm.name === name)!);
 const read = <T>(...parts: string[]): T =>
   JSON.parse(readFileSync(path.join(root, ...parts), 'utf8')) as T;
@@ -228,7 +229,43 @@ describe('reproduce (tiny preset)', () => {
       ),
     );
     // Not run here: no line.
-    expect(section).not.toContain('distilled:');
+    expect(section).not.toContain(
+      'distilled: eq 4-4 hinge on probabilities (a = 1, b = 1), weight 1, twice the epochs |',
+    );
+  });
+
+  it('trains its own teacher, twice as long, in distill-teacher-double-epochs, and lists it', () => {
+    const base = read<PipelineConfig>('fold-0', 'seed-1', 'base', 'config.json');
+    const state = read<RunState>('fold-0', 'seed-1', 'distill-teacher-double-epochs', 'state.json');
+    expect(state.stages['train-teacher']?.status).toBe('done');
+    expect(state.stages['train-teacher']?.details?.reusedFrom).toBeUndefined();
+    expect(state.stages['train-student-plain']).toBeUndefined();
+    const history = (dir: string) =>
+      read<unknown[]>('fold-0', 'seed-1', 'distill-teacher-double-epochs', dir, 'history.json');
+    expect(history('teacher')).toHaveLength(2 * base.teacher.epochs);
+    expect(history('student-distilled')).toHaveLength(2 * base.student.epochs);
+    const tables = readFileSync(path.join(root, 'tables.md'), 'utf8');
+    const section = tables.slice(
+      tables.indexOf('## Twice the student epochs'),
+      tables.indexOf('## Table 4-6'),
+    );
+    for (const [label, id] of [
+      [
+        'distilled: eq 4-4 hinge on probabilities[^|]*from a teacher also trained twice the epochs',
+        'studentDistilled',
+      ],
+      ['its teacher', 'teacher'],
+    ] as const) {
+      const delta = meanDelta(
+        'distill-teacher-double-epochs',
+        id,
+        'control-double-epochs',
+        'studentPlain',
+      );
+      expect(section).toMatch(
+        new RegExp(`\\| ${label} \\| 2 \\|[^\\n]*\\| ${signedPattern(delta)} ± `),
+      );
+    }
   });
 
   it('prunes the control student in the prune-control arm and pairs it with the control', () => {
