@@ -179,6 +179,23 @@ export const ARMS: readonly Arm[] = [
     model: 'prunedFinetuned',
   },
   {
+    name: 'prune-control-quad-epochs',
+    table: 'long',
+    label:
+      'LASSO on the control trained four times the epochs, crack-aware positions, fine-tuned four times the epochs towards itself',
+    // The same recipe on the control at 80 epochs (still gaining over 40 on folds 0-2).
+    from: 'control-quad-epochs',
+    change: (c) => {
+      c.student.epochs *= 4;
+      c.prune.parent = 'plain';
+      c.prune.finetuneTeacher = 'parent';
+      c.prune.finetuneEpochs *= 4;
+    },
+    reuse: [...TEACHER_STAGES, 'train-student-plain'],
+    stages: PRUNE_STAGES,
+    model: 'prunedFinetuned',
+  },
+  {
     name: 'distill-balanced',
     table: '4-4',
     label: 'eq 4-4 hinge on probabilities (a = 1, b = the background weight), weight 1',

@@ -12,9 +12,11 @@
 //
 //   tsx bench/kernel-profile.bench.ts --models student --reps 3
 //   tsx bench/kernel-profile.bench.ts --models depth4-base16 --phases train --shapes
+//   tsx bench/kernel-profile.bench.ts --threads 2 --kernel-threads 1   # the pool held to 1 thread
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { createUnet } from '@crack/unet';
+import { setWasmKernelThreads } from '@crack/wasm-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/index';
 
@@ -31,6 +33,8 @@ const { values } = parseArgs({
     reps: { type: 'string', default: '3' },
     shapes: { type: 'boolean', default: false },
     top: { type: 'string', default: '40' },
+    threads: { type: 'string', default: '1' },
+    'kernel-threads': { type: 'string', default: 'auto' },
   },
 });
 const [height, width] = [320, 480];
@@ -112,7 +116,13 @@ function wrapKernels(): void {
 }
 
 async function main(): Promise<void> {
-  const choice = await initBackend({ prefer: 'wasm', threads: 1, logger: null });
+  const kernelThreads = values['kernel-threads'];
+  setWasmKernelThreads(kernelThreads === 'auto' ? 'auto' : Number(kernelThreads));
+  const choice = await initBackend({
+    prefer: 'wasm',
+    threads: Number(values.threads),
+    logger: null,
+  });
   if (choice.backend !== 'wasm')
     throw new Error(`kernel-profile: no wasm backend (${choice.reason})`);
   wrapKernels();

@@ -7,7 +7,11 @@
 //   - onnxruntime-node on the model's ONNX export (@crack/export): forward, 1 and 2 threads and
 //     its default threading, and loadSegmenter({ engine: 'onnxruntime' }) on a 480x320 photo
 //     against that raw session, in one process, alternating;
+//   - the baseline 'wasm-kernels-1-thread' (2+ threads): the same wasm build and thread count
+//     with @crack/wasm-kernels' own kernels held to the calling thread (setWasmKernelThreads(1),
+//     as before their thread pool: XNNPACK's convolutions on all threads, the rest on one);
 // then the ratios, the CPU model (lscpu) and the 1-minute load average around every figure.
+// `--engines` picks a subset (default wasm,wasm-kernels-1-thread,onnxruntime,pytorch).
 // Every line is JSON on stdout.
 //
 //   tsx bench/speed.bench.ts                       # everything, ~5-10 minutes on 2 busy cores
@@ -26,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { exportOnnx } from '@crack/export';
 import { createUnet } from '@crack/unet';
+import { setWasmKernelThreads, wasmKernelThreading } from '@crack/wasm-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import { initBackend, loadSegmenter } from '../src/index';
@@ -44,6 +49,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '2' },
     reps: { type: 'string', default: '3' },
     python: { type: 'string', default: process.env.PYTHON ?? '/usr/bin/python3' },
+    engines: { type: 'string', default: 'wasm,wasm-kernels-1-thread,onnxruntime,pytorch' },
     child: { type: 'string' },
   },
 });
@@ -91,7 +97,13 @@ function build(model: ModelName) {
 }
 
 /** Child: this project on wasm, forward and training step. */
-async function wasmChild(model: ModelName, threads: number, reps: number): Promise<Samples[]> {
+async function wasmChild(
+  model: ModelName,
+  threads: number,
+  reps: number,
+  kernelsOnOneThread = false,
+): Promise<Samples[]> {
+  if (kernelsOnOneThread) setWasmKernelThreads(1);
   const choice = await initBackend({ prefer: 'wasm', threads, logger: null });
   const unet = build(model);
   const optimizer = tf.train.adam(1e-3);
@@ -124,14 +136,16 @@ async function wasmChild(model: ModelName, threads: number, reps: number): Promi
   ] as const) {
     const before = load1();
     const timed = await time(f, reps);
+    const pool = wasmKernelThreading();
     out.push({
       model,
       phase,
-      engine: 'wasm',
+      engine: kernelsOnOneThread ? 'wasm-kernels-1-thread' : 'wasm',
       threads: choice.threads,
       ...timed,
       load1: [before, load1()],
       params: unet.countParams(),
+      note: `kernel pool: ${pool.threads} threads, ${pool.workerChunks} of ${pool.chunks} chunks on workers`,
     });
   }
   return out;
@@ -358,8 +372,8 @@ if (values.child) {
   ];
   const count = threads === 'default' ? 'default' : Number(threads);
   const samples =
-    kind === 'wasm'
-      ? await wasmChild(model, count as number, Number(reps))
+    kind === 'wasm' || kind === 'wasm-kernels-1-thread'
+      ? await wasmChild(model, count as number, Number(reps), kind !== 'wasm')
       : await ortChild(model, count, Number(reps));
   for (const s of samples) console.log(JSON.stringify(s));
   // Ends at once (the threaded build no longer keeps a process alive, but a child has nothing
@@ -367,6 +381,7 @@ if (values.child) {
   process.exit(0);
 } else {
   const threadCounts = values.threads.split(',').map(Number);
+  const engines = new Set(values.engines.split(','));
   const rounds = Number(values.rounds);
   const reps = Number(values.reps);
   console.log(
@@ -393,10 +408,19 @@ if (values.child) {
       }
     };
     for (let round = 0; round < rounds; round += 1) {
-      for (const threads of threadCounts) add(child(`wasm:${model}:${threads}:${reps}`));
-      for (const threads of threadCounts) add(child(`ort:${model}:${threads}:${reps}`));
-      add(child(`ort:${model}:default:${reps}`));
-      for (const threads of threadCounts) add(pytorch(model, threads, reps));
+      for (const threads of threadCounts) {
+        if (engines.has('wasm')) add(child(`wasm:${model}:${threads}:${reps}`));
+        if (engines.has('wasm-kernels-1-thread') && threads > 1) {
+          add(child(`wasm-kernels-1-thread:${model}:${threads}:${reps}`));
+        }
+      }
+      if (engines.has('onnxruntime')) {
+        for (const threads of threadCounts) add(child(`ort:${model}:${threads}:${reps}`));
+        add(child(`ort:${model}:default:${reps}`));
+      }
+      if (engines.has('pytorch')) {
+        for (const threads of threadCounts) add(pytorch(model, threads, reps));
+      }
     }
     const lines = new Map<string, Record<string, unknown>>();
     for (const [key, samples] of collected) {
@@ -426,6 +450,11 @@ if (values.child) {
             pytorchMs: ms(`pytorch:${phase}:${t}`),
             onnxruntimeMs: phase === 'forward' ? ms(`onnxruntime:forward:${t}`) : undefined,
             wasmVsPytorch: ratio(ms(`wasm:${phase}:${t}`), ms(`pytorch:${phase}:${t}`)),
+            kernels1ThreadMs: ms(`wasm-kernels-1-thread:${phase}:${t}`),
+            wasmVsKernels1Thread: ratio(
+              ms(`wasm:${phase}:${t}`),
+              ms(`wasm-kernels-1-thread:${phase}:${t}`),
+            ),
             wasmCpuMs: cpuMs(`wasm:${phase}:${t}`),
             pytorchCpuMs: cpuMs(`pytorch:${phase}:${t}`),
             onnxruntimeCpuMs: phase === 'forward' ? cpuMs(`onnxruntime:forward:${t}`) : undefined,

@@ -9,6 +9,7 @@ import { problem, steps, trainLosses } from './fixtures/threaded-problem';
 import { startBothBackends, useBackend } from './helpers/backends';
 
 const child = path.join(import.meta.dirname, 'fixtures/threaded-training.ts');
+const pooledChild = path.join(import.meta.dirname, 'fixtures/pooled-kernels.ts');
 const tsx = createRequire(import.meta.url).resolve('tsx/cli');
 
 describe('threaded wasm build', () => {
@@ -42,5 +43,43 @@ describe('threaded wasm build', () => {
         1e-4 * Math.max(1, Math.abs(single[step] as number)),
       );
     }
+  });
+
+  it("runs @crack/wasm-kernels' convolutions on its thread pool: same values as the cpu backend, same training as XNNPACK", () => {
+    const output = execFileSync(process.execPath, [tsx, pooledChild], {
+      encoding: 'utf8',
+      timeout: 300_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const result = JSON.parse(output.split('\n').find((l) => l.startsWith('{')) as string) as {
+      errors: { shape: number[]; y: number; dx: number; dw: number }[];
+      pooledChunks: number;
+      repeatable: boolean;
+      trainingChunks: number;
+      pooled: number[];
+      single: number[];
+      threadsAfter: number;
+      tensors: number;
+    };
+    expect(result.errors).toHaveLength(6);
+    for (const { y, dx, dw } of result.errors) {
+      expect(y).toBeLessThan(1e-4);
+      expect(dx).toBeLessThan(1e-4);
+      expect(dw).toBeLessThan(1e-4);
+    }
+    // The pool ran them (chunks taken by its worker thread), and the training step's
+    // convolutions went through it.
+    expect(result.pooledChunks).toBeGreaterThan(0);
+    expect(result.repeatable).toBe(true);
+    expect(result.trainingChunks).toBeGreaterThan(0);
+    expect(result.pooled).toHaveLength(5);
+    expect(result.pooled[4]).toBeLessThan(result.pooled[0] as number);
+    for (let step = 0; step < 5; step += 1) {
+      expect(
+        Math.abs((result.pooled[step] as number) - (result.single[step] as number)),
+      ).toBeLessThan(1e-4 * Math.max(1, Math.abs(result.single[step] as number)));
+    }
+    expect(result.threadsAfter).toBe(1);
+    expect(result.tensors).toBe(0);
   });
 });

@@ -14,7 +14,8 @@ import { wasmHeap } from './wasm-heap';
 /**
  * A convolution by this package's direct SIMD kernel ({@link runDirectConvolution}), with the
  * epilogue (bias, ReLU) fused; null where that kernel does not apply (not NHWC float32, a stride
- * or dilation other than 1, more than 64 input channels, the multi-threaded build), so the caller
+ * or dilation other than 1, more than 64 input channels, the multi-threaded build with the kernels
+ * held to one thread by `setWasmKernelThreads(1)`), so the caller
  * runs the native kernel.
  */
 export function directConv2d(
@@ -76,7 +77,8 @@ export function directConv2d(
  * Conv2D for the wasm backend. Stride 1, dilation 1, NHWC, float32, input x output channels up
  * to 256 (a small U-Net's full- and half-resolution 3x3 convolutions, and the 1x1 convolutions
  * this package's kernels run): this package's WebAssembly SIMD direct convolution
- * ({@link directConv2d}). Everything else, and the multi-threaded build: the native XNNPACK
+ * ({@link directConv2d}), on the multi-threaded build on all its threads. Everything else, and
+ * the multi-threaded build with the kernels held to one thread: the native XNNPACK
  * kernel.
  *
  * The native kernel caches one XNNPACK operator per filter tensor; a training step brings new

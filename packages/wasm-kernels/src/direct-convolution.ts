@@ -1,6 +1,13 @@
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import { type DirectConvolutionShape, directConvolution } from './direct-convolution-code';
 import { addressOf, backendMemory } from './heap-kernels';
+import {
+  isShared,
+  type KernelPool,
+  kernelPoolFor,
+  type PooledFunction,
+  singleThreadRequested,
+} from './kernel-pool';
 import { encodeModule } from './wasm-code';
 import { wasmHeap } from './wasm-heap';
 
@@ -40,13 +47,43 @@ const PIXELS = 6;
 
 type Convolve = (...args: number[]) => void;
 
+const NAMES = ['wide8', 'wide4', 'single8', 'single4'] as const;
+
 /** The four kernels of one (input channels, filter width): 4 or 1 pixels, 8 or 4 channels. */
 interface ConvolutionKernels {
   wide8: Convolve;
   wide4: Convolve;
   single8: Convolve;
   single4: Convolve;
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  /** The same kernels loaded on a thread pool (the one they were last run on). */
+  pooled?: { pool: KernelPool; fns: Record<(typeof NAMES)[number], PooledFunction> };
 }
+
+function pooledKernels(
+  kernels: ConvolutionKernels,
+  pool: KernelPool,
+): Record<(typeof NAMES)[number], PooledFunction> {
+  if (kernels.pooled?.pool !== pool) {
+    const loaded = pool.load(kernels.module, kernels.memory, [...NAMES]);
+    kernels.pooled = {
+      pool,
+      fns: Object.fromEntries(NAMES.map((name, i) => [name, loaded[i]])) as Record<
+        (typeof NAMES)[number],
+        PooledFunction
+      >,
+    };
+  }
+  return kernels.pooled.fns;
+}
+
+/**
+ * Multiply-adds below which a convolution stays on the calling thread (waking the pool's
+ * workers costs tens of microseconds), and per chunk of pooled work.
+ */
+const POOL_MIN_WORK = 4e6;
+const CHUNK_WORK = 1e6;
 
 const compiled = new WeakMap<WebAssembly.Memory, Map<string, ConvolutionKernels | null>>();
 
@@ -71,15 +108,23 @@ function kernelsFor(
       pixels,
       vectors,
     });
-    const bytes = encodeModule({
-      wide8: directConvolution(shape(PIXELS, 2)),
-      wide4: directConvolution(shape(PIXELS, 1)),
-      single8: directConvolution(shape(1, 2)),
-      single4: directConvolution(shape(1, 1)),
-    });
+    const bytes = encodeModule(
+      {
+        wide8: directConvolution(shape(PIXELS, 2)),
+        wide4: directConvolution(shape(PIXELS, 1)),
+        single8: directConvolution(shape(1, 2)),
+        single4: directConvolution(shape(1, 1)),
+      },
+      isShared(memory),
+    );
     if (WebAssembly.validate(bytes)) {
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-      kernels = instance.exports as unknown as ConvolutionKernels;
+      const module = new WebAssembly.Module(bytes);
+      const instance = new WebAssembly.Instance(module, { env: { memory } });
+      kernels = {
+        ...(instance.exports as unknown as Pick<ConvolutionKernels, (typeof NAMES)[number]>),
+        module,
+        memory,
+      };
     }
   } catch {
     kernels = null;
@@ -100,9 +145,13 @@ const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple)
  * builds a new operator for every new filter tensor (every training step, every gradient), that
  * setup costs more than the convolution on 320x480 images.
  *
+ * On the multi-threaded build the calls of each image are spread over the threads of
+ * {@link kernelPoolFor} (each writes its own output rows), when there is enough work; with the
+ * kernels held to one thread there (`setWasmKernelThreads(1)`) it returns null, so XNNPACK runs
+ * the convolution on all threads.
+ *
  * `filter` holds [fh, fw, ci, co] values (row-major). Returns null where the kernel does not
- * apply: no WebAssembly SIMD, the multi-threaded build (shared memory; XNNPACK runs on all its
- * threads there), more than {@link DIRECT_CONVOLUTION_MAX_CHANNELS} input channels.
+ * apply: no WebAssembly SIMD, more than {@link DIRECT_CONVOLUTION_MAX_CHANNELS} input channels.
  */
 export function runDirectConvolution(
   backend: KernelBackend,
@@ -113,9 +162,8 @@ export function runDirectConvolution(
 ): TensorInfo | null {
   const memory = backendMemory(backend);
   if (memory == null) return null;
-  if (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer) {
-    return null;
-  }
+  // Kernels held to one thread on the multi-threaded build: XNNPACK, which runs on all threads.
+  if (isShared(memory) && singleThreadRequested()) return null;
   if (g.inChannels > DIRECT_CONVOLUTION_MAX_CHANNELS || g.inChannels < 1) return null;
   if (g.filterWidth > DIRECT_CONVOLUTION_MAX_FILTER_WIDTH || g.filterHeight < 1) return null;
   if (epilogue.bias != null && epilogue.bias.length !== g.outChannels) return null;
@@ -183,7 +231,17 @@ export function runDirectConvolution(
     const lastColumn = Math.min(width, inWidth + left);
     const imageFloats = inHeight * inWidth * inChannels;
     const outFloats = outHeight * outWidth * outChannels;
+    const work = outHeight * outWidth * padded * taps;
+    const pool = work >= POOL_MIN_WORK ? kernelPoolFor(backend) : null;
+    const fns = pool == null ? null : pooledKernels(kernels, pool);
+    const calls: [PooledFunction, ...number[]][] = [];
 
+    // On a pool, each call is queued and the image's calls run together.
+    const queue =
+      (fn: PooledFunction): Convolve =>
+      (...args: number[]) => {
+        calls.push([fn, ...args]);
+      };
     for (let n = 0; n < batchSize; n += 1) {
       // xPad[r, j, :] = input[n, r - top, j - left, :], zero outside.
       for (let r = 0; r < rows; r += 1) {
@@ -210,7 +268,13 @@ export function runDirectConvolution(
           const w0 = wAddress + 4 * block.at;
           const oBlock = o0 + 4 * block.first;
           const [wide, single] =
-            block.size === 8 ? [kernels.wide8, kernels.single8] : [kernels.wide4, kernels.single4];
+            fns == null
+              ? block.size === 8
+                ? [kernels.wide8, kernels.single8]
+                : [kernels.wide4, kernels.single4]
+              : block.size === 8
+                ? [queue(fns.wide8), queue(fns.single8)]
+                : [queue(fns.wide4), queue(fns.single4)];
           const common = [
             xRowBytes,
             outRowBytes,
@@ -230,6 +294,10 @@ export function runDirectConvolution(
             );
           }
         }
+      }
+      if (pool != null) {
+        pool.run(calls, Math.max(1, Math.round(work / CHUNK_WORK)));
+        calls.length = 0;
       }
       if (image != null) {
         // Drop the padding channels.

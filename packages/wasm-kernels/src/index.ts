@@ -1,4 +1,9 @@
 export {
+  type KernelPoolStats,
+  setWasmKernelThreads,
+  wasmKernelThreading,
+} from './kernel-pool';
+export {
   registerWasmTrainingKernels,
   unregisterWasmTrainingKernels,
   WASM_TRAINING_KERNEL_NAMES,

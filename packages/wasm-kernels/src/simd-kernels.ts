@@ -1,3 +1,4 @@
+import type { KernelPool, PooledFunction } from './kernel-pool';
 import { encodeModule, FunctionBody, I32, V128 } from './wasm-code';
 
 /**
@@ -10,6 +11,8 @@ export interface SimdKernels {
   reserve(floats: number): Float32Array;
   accumulate4x4(...args: number[]): void;
   accumulate4x8(...args: number[]): void;
+  /** The accumulate kernels loaded on `pool` (its threads share this memory). */
+  pooled(pool: KernelPool): { accumulate4x4: PooledFunction; accumulate4x8: PooledFunction };
 }
 
 /**
@@ -64,34 +67,54 @@ export function accumulate(vectors: 1 | 2): FunctionBody {
   return f;
 }
 
-let kernels: SimdKernels | null | undefined;
+const instances = new Map<boolean, SimdKernels | null>();
 
-/** The compiled kernels, or null where WebAssembly SIMD is unavailable. */
-export function simdKernels(): SimdKernels | null {
-  if (kernels !== undefined) return kernels;
-  kernels = null;
+/**
+ * The compiled kernels, or null where WebAssembly SIMD is unavailable. `shared`: in a shared
+ * memory (for a thread pool), else in a plain one.
+ */
+export function simdKernels(shared = false): SimdKernels | null {
+  const known = instances.get(shared);
+  if (known !== undefined) return known;
+  let kernels: SimdKernels | null = null;
   try {
-    const bytes = encodeModule({
-      accumulate4x4: accumulate(1),
-      accumulate4x8: accumulate(2),
-    });
-    if (!WebAssembly.validate(bytes)) return kernels;
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    const exports = instance.exports as unknown as Pick<
-      SimdKernels,
-      'accumulate4x4' | 'accumulate4x8'
-    >;
-    kernels = {
-      ...exports,
-      reserve(floats: number): Float32Array {
-        const have = memory.buffer.byteLength;
-        if (4 * floats > have) memory.grow(Math.ceil((4 * floats - have) / 65536));
-        return new Float32Array(memory.buffer, 0, floats);
+    const bytes = encodeModule(
+      {
+        accumulate4x4: accumulate(1),
+        accumulate4x8: accumulate(2),
       },
-    };
+      shared,
+    );
+    if (WebAssembly.validate(bytes)) {
+      const memory = new WebAssembly.Memory(
+        shared ? { initial: 1, maximum: 65536, shared: true } : { initial: 1, maximum: 65536 },
+      );
+      const module = new WebAssembly.Module(bytes);
+      const instance = new WebAssembly.Instance(module, { env: { memory } });
+      const exports = instance.exports as unknown as Pick<
+        SimdKernels,
+        'accumulate4x4' | 'accumulate4x8'
+      >;
+      let loaded: { pool: KernelPool; fns: PooledFunction[] } | null = null;
+      kernels = {
+        ...exports,
+        reserve(floats: number): Float32Array {
+          const have = memory.buffer.byteLength;
+          if (4 * floats > have) memory.grow(Math.ceil((4 * floats - have) / 65536));
+          return new Float32Array(memory.buffer, 0, floats);
+        },
+        pooled(pool: KernelPool) {
+          if (loaded?.pool !== pool) {
+            loaded = { pool, fns: pool.load(module, memory, ['accumulate4x4', 'accumulate4x8']) };
+          }
+          const [accumulate4x4, accumulate4x8] = loaded.fns as [PooledFunction, PooledFunction];
+          return { accumulate4x4, accumulate4x8 };
+        },
+      };
+    }
   } catch {
     kernels = null;
   }
+  instances.set(shared, kernels);
   return kernels;
 }

@@ -1,0 +1,38 @@
+// The reproduction's arms as configurations: an arm that branches from another arm's finished
+// run reuses that run's students, so both must train the same students.
+import { describe, expect, it } from 'vitest';
+import { presetConfig } from '../src/presets';
+import { ARMS } from '../src/reproduce';
+
+const changed = (name: string) => {
+  const config = presetConfig('cfd');
+  (ARMS.find((arm) => arm.name === name) as (typeof ARMS)[number]).change(config);
+  return config;
+};
+
+describe('reproduce arms', () => {
+  it('every branching arm trains the teacher and students of the arm it branches from', () => {
+    const branching = ARMS.filter((arm) => arm.from != null);
+    expect(branching.map((arm) => arm.name)).toEqual([
+      'prune-control-double-epochs',
+      'prune-control-quad-epochs',
+    ]);
+    for (const arm of branching) {
+      expect(ARMS.some((other) => other.name === arm.from)).toBe(true);
+      const [own, parent] = [changed(arm.name), changed(arm.from as string)];
+      expect(own.student).toEqual(parent.student);
+      expect(own.teacher).toEqual(parent.teacher);
+      expect(own.training).toEqual(parent.training);
+    }
+  });
+
+  it('prune-control-quad-epochs: the 80-epoch control pruned and fine-tuned 4x towards itself', () => {
+    const base = presetConfig('cfd');
+    const config = changed('prune-control-quad-epochs');
+    expect(config.student.epochs).toBe(4 * base.student.epochs);
+    expect(config.prune.finetuneEpochs).toBe(4 * base.prune.finetuneEpochs);
+    expect(config.prune.parent).toBe('plain');
+    expect(config.prune.finetuneTeacher).toBe('parent');
+    expect(config.prune.ratio).toBe(base.prune.ratio);
+  });
+});
