@@ -63,9 +63,9 @@ const shared: Omit<PipelineConfig, 'preset'> = {
     finetuneTeacher: 'parent',
   },
   evaluate: { threshold: 0.5, tolerance: 2, overlays: 3, latencyRuns: 5 },
-  // Both cores of the development machine: with @crack/wasm-kernels' thread pool (issue 15) a
-  // student's training epoch takes 0.78x (CFD crops) to 0.81x (this preset) of one thread's time,
-  // and 0.80x with both cores busy with other work (docs/reproduction.md, CPU time).
+  // Both cores of the development machine: with @crack/wasm-kernels' thread pool (issue 15) the
+  // demo's whole run takes 0.69x of one thread's time (307 -> 211 s), a student's CFD epoch 0.79x,
+  // and a training step 0.80x with both cores busy with other work (@crack/runtime's README).
   backend: { prefer: 'auto', threads: 2 },
 };
 

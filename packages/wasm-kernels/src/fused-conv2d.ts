@@ -8,6 +8,8 @@ import {
   util,
 } from '@tensorflow/tfjs-core';
 import { directConv2d } from './conv2d';
+import { backendMemory } from './heap-kernels';
+import { isShared } from './kernel-pool';
 import { replacedNativeKernels, WASM_BACKEND } from './kernel-scope';
 import { wasmHeap } from './wasm-heap';
 
@@ -36,6 +38,7 @@ function fusedConv2d(args: {
   const outChannels = filter.shape[3] as number;
   const supported =
     (outChannels < 4 || inChannels === 1) &&
+    !sharedHeap(backend) &&
     (attrs.activation === 'linear' || attrs.activation === 'relu') &&
     preluActivationWeights == null &&
     (bias == null || (bias.dtype === 'float32' && util.sizeFromShape(bias.shape) === outChannels));
@@ -66,3 +69,9 @@ export const fusedConv2dConfig: KernelConfig = {
   setupFunc: (backend) => replacedNativeKernels.get(FusedConv2D)?.setupFunc?.(backend),
   kernelFunc: fusedConv2d as unknown as KernelFunc,
 };
+
+/** True on the multi-threaded build (its heap is shared). */
+function sharedHeap(backend: KernelBackend): boolean {
+  const memory = backendMemory(backend);
+  return memory != null && isShared(memory);
+}
