@@ -1,13 +1,7 @@
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import { type DirectConvolutionShape, directConvolution } from './direct-convolution-code';
 import { addressOf, backendMemory } from './heap-kernels';
-import {
-  isShared,
-  type KernelPool,
-  kernelPoolFor,
-  type PooledFunction,
-  singleThreadRequested,
-} from './kernel-pool';
+import { isShared, type KernelPool, kernelPoolFor, type PooledFunction } from './kernel-pool';
 import { encodeModule } from './wasm-code';
 import { wasmHeap } from './wasm-heap';
 
@@ -146,9 +140,10 @@ const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple)
  * setup costs more than the convolution on 320x480 images.
  *
  * On the multi-threaded build the calls of each image are spread over the threads of
- * {@link kernelPoolFor} (each writes its own output rows), when there is enough work; with the
- * kernels held to one thread there (`setWasmKernelThreads(1)`) it returns null, so XNNPACK runs
- * the convolution on all threads.
+ * {@link kernelPoolFor} (each writes its own output rows), when there is enough work. Where
+ * that build has no such pool (the kernels held to one thread by `setWasmKernelThreads(1)`, or
+ * no worker_threads, as in browsers) it returns null, so XNNPACK runs the convolution on all
+ * threads.
  *
  * `filter` holds [fh, fw, ci, co] values (row-major). Returns null where the kernel does not
  * apply: no WebAssembly SIMD, more than {@link DIRECT_CONVOLUTION_MAX_CHANNELS} input channels.
@@ -162,8 +157,10 @@ export function runDirectConvolution(
 ): TensorInfo | null {
   const memory = backendMemory(backend);
   if (memory == null) return null;
-  // Kernels held to one thread on the multi-threaded build: XNNPACK, which runs on all threads.
-  if (isShared(memory) && singleThreadRequested()) return null;
+  // On the multi-threaded build without a pool for these kernels (held to one thread by
+  // setWasmKernelThreads(1), or no worker_threads: browsers), XNNPACK runs on all threads.
+  const available = isShared(memory) ? kernelPoolFor(backend) : null;
+  if (isShared(memory) && available == null) return null;
   if (g.inChannels > DIRECT_CONVOLUTION_MAX_CHANNELS || g.inChannels < 1) return null;
   if (g.filterWidth > DIRECT_CONVOLUTION_MAX_FILTER_WIDTH || g.filterHeight < 1) return null;
   if (epilogue.bias != null && epilogue.bias.length !== g.outChannels) return null;
@@ -232,7 +229,7 @@ export function runDirectConvolution(
     const imageFloats = inHeight * inWidth * inChannels;
     const outFloats = outHeight * outWidth * outChannels;
     const work = outHeight * outWidth * padded * taps;
-    const pool = work >= POOL_MIN_WORK ? kernelPoolFor(backend) : null;
+    const pool = work >= POOL_MIN_WORK ? available : null;
     const fns = pool == null ? null : pooledKernels(kernels, pool);
     const calls: [PooledFunction, ...number[]][] = [];
 

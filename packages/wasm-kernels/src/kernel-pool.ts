@@ -356,11 +356,6 @@ export function kernelPoolFor(backend: KernelBackend): KernelPool | null {
   return pool;
 }
 
-/** True when {@link setWasmKernelThreads} asked for the calling thread only. */
-export function singleThreadRequested(): boolean {
-  return requested === 1;
-}
-
 /** True for a memory over a SharedArrayBuffer (the threaded build's heap). */
 export function isShared(memory: WebAssembly.Memory): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
