@@ -660,7 +660,7 @@ function tables(replicates: readonly Replicate[], config: PipelineConfig): strin
     '',
     table45control,
     '',
-    `## Twice the student epochs (${2 * config.student.epochs}): the recipe against the control trained as long`,
+    `## Twice the student epochs (${2 * config.student.epochs}) and more: the recipe against the control trained ${2 * config.student.epochs} epochs`,
     '',
     tableLong,
     '',

@@ -87,11 +87,13 @@ describe('resolveConfig', () => {
     );
   });
 
-  it('trains the cfd students 40 epochs and fine-tunes the pruned one 16 (the 6-fold study)', () => {
+  it('trains the cfd students 80 epochs and fine-tunes the pruned one 32 (the 6-fold study), on 2 threads', () => {
     const cfd = presetConfig('cfd');
     expect([cfd.student.epochs, cfd.prune.finetuneEpochs, cfd.teacher.epochs]).toEqual([
-      40, 16, 20,
+      80, 32, 20,
     ]);
+    expect(cfd.backend.threads).toBe(2);
+    expect(presetConfig('tiny').backend.threads).toBe(1);
   });
 
   it("defaults the pruning refit to pruneModel's defaults, the thesis preset to the thesis's", () => {
