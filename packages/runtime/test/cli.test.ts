@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { decodeImage } from '@crack/data/image';
 import { writePngFile } from '@crack/data/node';
+import { modelDirectory } from '@crack/models/node';
 import { nodeFileSystem } from '@crack/unet/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/run-cli';
@@ -201,6 +202,36 @@ describe('crack-segment', () => {
     expect(stdout.trim()).toBe(path.join(temp, 'photos/a.mask.png'));
     expect(stderr).toMatch(/\[1\/1\] .*a\.png: 80x40/);
     expect(stderr).toMatch(/1 processed, 0 skipped/);
+  });
+
+  it('takes the id of a bundled model for --model: the same masks as its folder', async () => {
+    const out = (name: string) => path.join(temp, name);
+    const byId = await cli(
+      '--model',
+      'cfd-student',
+      '--backend',
+      'cpu',
+      '-o',
+      out('by-id'),
+      out('photos/a.png'),
+    );
+    const byFolder = await cli(
+      '--model',
+      modelDirectory('cfd-student'),
+      '--backend',
+      'cpu',
+      '-o',
+      out('by-folder'),
+      out('photos/a.png'),
+    );
+    expect([byId.code, byFolder.code]).toEqual([0, 0]);
+    const [a, b] = await Promise.all([
+      readFile(path.join(out('by-id'), 'a.mask.png')),
+      readFile(path.join(out('by-folder'), 'a.mask.png')),
+    ]);
+    expect(a.equals(b)).toBe(true);
+    const help = await cli('--help');
+    expect(help.stdout + help.stderr).toMatch(/cfd-student-pruned,\s+cfd-student,\s+cfd-teacher/);
   });
 
   it('exits 1 when nothing was processed (bad inputs only, missing model), 2 on bad options', async () => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { readImageFile, writeFileAtomic } from '@crack/data/node';
-import { DEFAULT_MODEL_ID } from '@crack/models';
+import { DEFAULT_MODEL_ID, MODELS } from '@crack/models';
 import { modelDirectory } from '@crack/models/node';
 import { SingleBar } from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -122,7 +122,7 @@ function program(io: CliIo): Command {
     .argument('<inputs...>', 'image files (JPEG or PNG), folders (their .jpg/.png files) or globs')
     .option(
       '-m, --model <dir|file|url>',
-      `tfjs-layers model: a folder holding model.json, a model.json path, or an http(s) URL (default: @crack/models' ${DEFAULT_MODEL_ID}, the compressed student trained on CrackForest; non-commercial research only)`,
+      `tfjs-layers model: a folder holding model.json, a model.json path, an http(s) URL, or the id of a model of @crack/models (${MODELS.map((model) => model.id).join(', ')}; default: ${DEFAULT_MODEL_ID}, the compressed student trained on CrackForest; non-commercial research only)`,
     )
     .addOption(
       new Option('--mode <mode>', "'full': whole photo in tiles; 'thesis': the thesis's 480x320")
@@ -249,6 +249,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     throw error;
   }
   const options = command.opts<CliOptions>();
+  // A bundled model's id (`--model cfd-student`) names its folder in @crack/models, unless a file
+  // or folder of that name is there.
+  const catalogId = options.model;
+  if (
+    catalogId !== undefined &&
+    !existsSync(catalogId) &&
+    MODELS.some((model) => model.id === catalogId)
+  ) {
+    options.model = modelDirectory(catalogId);
+  }
   const say = (text: string) => {
     if (!options.quiet) io.stderr(text);
   };
