@@ -62,7 +62,9 @@ describe('crack-segment | crack-metrics', () => {
     expect(report.ods.threshold).not.toBe(0.01);
     // The trained student on its own kind of data, 2 px tolerance (measured: ODS F1 0.961).
     expect(report.ods.f1).toBeGreaterThan(0.8);
-    expect(report.ois).toBeGreaterThanOrEqual(report.ods.f1);
+    // OIS is the mean of the per-image best F1s and ODS the micro F1 at one threshold, so they are
+    // not ordered in general (measured with the 80-epoch default model: OIS 0.9953, ODS 0.9954).
+    expect(report.ois).toBeGreaterThan(0.8);
     expect(report.ap).toBeGreaterThan(0.5);
     expect(stderr).not.toMatch(/scored as an empty prediction|ignored/);
   });
