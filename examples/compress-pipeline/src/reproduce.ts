@@ -83,6 +83,29 @@ function longerControl(name: string, factor: number, table: Arm['table'], label:
   };
 }
 
+/**
+ * The shipped model's recipe (no teacher anywhere) on the longer-trained control `from`: its
+ * student, whose run this arm branches from, pruned and fine-tuned `factor` times the epochs
+ * towards itself.
+ */
+function prunedLongerControl(name: string, from: string, factor: number, label: string): Arm {
+  return {
+    name,
+    table: 'long',
+    label,
+    from,
+    change: (c) => {
+      c.student.epochs *= factor;
+      c.prune.parent = 'plain';
+      c.prune.finetuneTeacher = 'parent';
+      c.prune.finetuneEpochs *= factor;
+    },
+    reuse: [...TEACHER_STAGES, 'train-student-plain'],
+    stages: PRUNE_STAGES,
+    model: 'prunedFinetuned',
+  };
+}
+
 /** The variants of the ablation (the base run carries the defaults of the config). */
 export const ARMS: readonly Arm[] = [
   {
@@ -161,40 +184,18 @@ export const ARMS: readonly Arm[] = [
     stages: ['train-teacher', 'cache-teacher', ...DISTILL_STAGES],
     model: 'studentDistilled',
   },
-  {
-    name: 'prune-control-double-epochs',
-    table: 'long',
-    label:
-      'LASSO on the control trained twice the epochs, crack-aware positions, fine-tuned twice the epochs towards itself',
-    // The shipped model's recipe (no teacher anywhere) on the longer-trained control.
-    from: 'control-double-epochs',
-    change: (c) => {
-      c.student.epochs *= 2;
-      c.prune.parent = 'plain';
-      c.prune.finetuneTeacher = 'parent';
-      c.prune.finetuneEpochs *= 2;
-    },
-    reuse: [...TEACHER_STAGES, 'train-student-plain'],
-    stages: PRUNE_STAGES,
-    model: 'prunedFinetuned',
-  },
-  {
-    name: 'prune-control-quad-epochs',
-    table: 'long',
-    label:
-      'LASSO on the control trained four times the epochs, crack-aware positions, fine-tuned four times the epochs towards itself',
-    // The same recipe on the control at 80 epochs (still gaining over 40 on folds 0-2).
-    from: 'control-quad-epochs',
-    change: (c) => {
-      c.student.epochs *= 4;
-      c.prune.parent = 'plain';
-      c.prune.finetuneTeacher = 'parent';
-      c.prune.finetuneEpochs *= 4;
-    },
-    reuse: [...TEACHER_STAGES, 'train-student-plain'],
-    stages: PRUNE_STAGES,
-    model: 'prunedFinetuned',
-  },
+  prunedLongerControl(
+    'prune-control-double-epochs',
+    'control-double-epochs',
+    2,
+    'LASSO on the control trained twice the epochs, crack-aware positions, fine-tuned twice the epochs towards itself',
+  ),
+  prunedLongerControl(
+    'prune-control-quad-epochs',
+    'control-quad-epochs',
+    4,
+    'LASSO on the control trained four times the epochs, crack-aware positions, fine-tuned four times the epochs towards itself',
+  ),
   {
     name: 'distill-balanced',
     table: '4-4',

@@ -1,7 +1,7 @@
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import { type DirectConvolutionShape, directConvolution } from './direct-convolution-code';
-import { addressOf, backendMemory } from './heap-kernels';
-import { isShared, type KernelPool, kernelPoolFor, type PooledFunction } from './kernel-pool';
+import { addressOf, backendMemory, isShared } from './heap-kernels';
+import { type KernelPool, kernelPoolFor, type PooledFunction } from './kernel-pool';
 import { encodeModule } from './wasm-code';
 import { wasmHeap } from './wasm-heap';
 
@@ -159,8 +159,9 @@ export function runDirectConvolution(
   if (memory == null) return null;
   // On the multi-threaded build without a pool for these kernels (held to one thread by
   // setWasmKernelThreads(1), or no worker_threads: browsers), XNNPACK runs on all threads.
-  const available = isShared(memory) ? kernelPoolFor(backend) : null;
-  if (isShared(memory) && available == null) return null;
+  const shared = isShared(memory);
+  const available = shared ? kernelPoolFor(backend) : null;
+  if (shared && available == null) return null;
   if (g.inChannels > DIRECT_CONVOLUTION_MAX_CHANNELS || g.inChannels < 1) return null;
   if (g.filterWidth > DIRECT_CONVOLUTION_MAX_FILTER_WIDTH || g.filterHeight < 1) return null;
   if (epilogue.bias != null && epilogue.bias.length !== g.outChannels) return null;

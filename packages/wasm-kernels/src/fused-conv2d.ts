@@ -8,8 +8,7 @@ import {
   util,
 } from '@tensorflow/tfjs-core';
 import { directConv2d } from './conv2d';
-import { backendMemory } from './heap-kernels';
-import { isShared } from './kernel-pool';
+import { sharedHeap } from './heap-kernels';
 import { replacedNativeKernels, WASM_BACKEND } from './kernel-scope';
 import { wasmHeap } from './wasm-heap';
 
@@ -69,9 +68,3 @@ export const fusedConv2dConfig: KernelConfig = {
   setupFunc: (backend) => replacedNativeKernels.get(FusedConv2D)?.setupFunc?.(backend),
   kernelFunc: fusedConv2d as unknown as KernelFunc,
 };
-
-/** True on the multi-threaded build (its heap is shared). */
-function sharedHeap(backend: KernelBackend): boolean {
-  const memory = backendMemory(backend);
-  return memory != null && isShared(memory);
-}

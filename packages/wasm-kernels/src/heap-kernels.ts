@@ -145,11 +145,9 @@ export function heapKernels(backend: KernelBackend): HeapKernels | null {
   if (known !== undefined) return known;
   let kernels: HeapKernels | null = null;
   try {
-    const shared =
-      typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     const bytes = encodeModule(
       { columnSums: columnSums(), routeMaxima: routeMaxima(), addRows: addRows() },
-      shared,
+      isShared(memory),
     );
     if (WebAssembly.validate(bytes)) {
       const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
@@ -172,6 +170,17 @@ export function backendMemory(backend: KernelBackend): WebAssembly.Memory | null
   ).wasm;
   const memory = module?.asm?.memory ?? module?.wasmMemory;
   return memory instanceof WebAssembly.Memory ? memory : null;
+}
+
+/** True for a memory over a SharedArrayBuffer (the threaded build's heap). */
+export function isShared(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+}
+
+/** True when this wasm backend instance is the multi-threaded build (its heap is shared). */
+export function sharedHeap(backend: KernelBackend): boolean {
+  const memory = backendMemory(backend);
+  return memory != null && isShared(memory);
 }
 
 /** Byte address of a tensor's data in the wasm heap. */

@@ -1,5 +1,5 @@
 import type { KernelBackend } from '@tensorflow/tfjs-core';
-import { backendMemory } from './heap-kernels';
+import { backendMemory, isShared } from './heap-kernels';
 
 /**
  * Runs this package's WebAssembly kernels on several threads over one shared memory.
@@ -354,11 +354,6 @@ export function kernelPoolFor(backend: KernelBackend): KernelPool | null {
   pool?.close();
   pool = new KernelPool(threads, threading);
   return pool;
-}
-
-/** True for a memory over a SharedArrayBuffer (the threaded build's heap). */
-export function isShared(memory: WebAssembly.Memory): boolean {
-  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { backend_util, KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
-import { addressOf, backendMemory } from './heap-kernels';
+import { addressOf, backendMemory, isShared } from './heap-kernels';
 import { accumulate } from './simd-kernels';
 import { encodeModule } from './wasm-code';
 import { wasmHeap } from './wasm-heap';
@@ -17,11 +17,9 @@ function heapAccumulate(memory: WebAssembly.Memory) {
   if (known !== undefined) return known;
   let kernels: { accumulate4x4: Accumulate; accumulate4x8: Accumulate } | null = null;
   try {
-    const shared =
-      typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     const bytes = encodeModule(
       { accumulate4x4: accumulate(1), accumulate4x8: accumulate(2) },
-      shared,
+      isShared(memory),
     );
     if (WebAssembly.validate(bytes)) {
       const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
