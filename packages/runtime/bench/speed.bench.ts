@@ -10,6 +10,10 @@
 //   - the baseline 'wasm-kernels-1-thread' (2+ threads): the same wasm build and thread count
 //     with @crack/wasm-kernels' own kernels held to the calling thread (setWasmKernelThreads(1),
 //     as before their thread pool: XNNPACK's convolutions on all threads, the rest on one);
+//   - the baseline 'wasm-simd128' (opt-in, `--engines`): the same build with relaxed SIMD's
+//     multiply-add off (setWasmRelaxedSimd(false)), for runtimes that have it (on Node 20 run the
+//     bench as `node --experimental-wasm-relaxed-simd --import tsx bench/speed.bench.ts`; the
+//     children inherit the flag);
 // then the ratios, the CPU model (lscpu) and the 1-minute load average around every figure.
 // `--engines` picks a subset (default wasm,wasm-kernels-1-thread,onnxruntime,pytorch).
 // Every line is JSON on stdout.
@@ -30,7 +34,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { exportOnnx } from '@crack/export';
 import { createUnet } from '@crack/unet';
-import { setWasmKernelThreads, wasmKernelThreading } from '@crack/wasm-kernels';
+import {
+  setWasmKernelThreads,
+  setWasmRelaxedSimd,
+  usingRelaxedSimd,
+  wasmKernelThreading,
+} from '@crack/wasm-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import { initBackend, loadSegmenter } from '../src/index';
@@ -40,6 +49,9 @@ const models = {
   'depth4-base16': { depth: 4, baseFilters: 16, headKernel: 3 },
 } as const;
 type ModelName = keyof typeof models;
+/** This project on wasm, and two baselines of the same build (see the header). */
+const WASM_ENGINES = ['wasm', 'wasm-kernels-1-thread', 'wasm-simd128'] as const;
+type WasmEngine = (typeof WASM_ENGINES)[number];
 type Phase = 'forward' | 'train';
 
 const { values } = parseArgs({
@@ -101,9 +113,10 @@ async function wasmChild(
   model: ModelName,
   threads: number,
   reps: number,
-  kernelsOnOneThread = false,
+  engine: WasmEngine,
 ): Promise<Samples[]> {
-  if (kernelsOnOneThread) setWasmKernelThreads(1);
+  if (engine === 'wasm-kernels-1-thread') setWasmKernelThreads(1);
+  if (engine === 'wasm-simd128') setWasmRelaxedSimd(false);
   const choice = await initBackend({ prefer: 'wasm', threads, logger: null });
   const unet = build(model);
   const optimizer = tf.train.adam(1e-3);
@@ -144,12 +157,12 @@ async function wasmChild(
     out.push({
       model,
       phase,
-      engine: kernelsOnOneThread ? 'wasm-kernels-1-thread' : 'wasm',
+      engine,
       threads: choice.threads,
       ...timed,
       load1: [before, load1()],
       params: unet.countParams(),
-      note: `kernel pool: ${pool.threads} threads, ${pool.workerChunks} of ${pool.chunks} chunks on workers`,
+      note: `kernel pool: ${pool.threads} threads, ${pool.workerChunks} of ${pool.chunks} chunks on workers; relaxed SIMD ${usingRelaxedSimd() ? 'on' : 'off'}`,
     });
   }
   return out;
@@ -375,10 +388,9 @@ if (values.child) {
     string,
   ];
   const count = threads === 'default' ? 'default' : Number(threads);
-  const samples =
-    kind === 'wasm' || kind === 'wasm-kernels-1-thread'
-      ? await wasmChild(model, count as number, Number(reps), kind !== 'wasm')
-      : await ortChild(model, count, Number(reps));
+  const samples = (WASM_ENGINES as readonly string[]).includes(kind)
+    ? await wasmChild(model, count as number, Number(reps), kind as WasmEngine)
+    : await ortChild(model, count, Number(reps));
   for (const s of samples) console.log(JSON.stringify(s));
   // Ends at once (the threaded build no longer keeps a process alive, but a child has nothing
   // left to wait for).
@@ -417,6 +429,7 @@ if (values.child) {
         if (engines.has('wasm-kernels-1-thread') && threads > 1) {
           add(child(`wasm-kernels-1-thread:${model}:${threads}:${reps}`));
         }
+        if (engines.has('wasm-simd128')) add(child(`wasm-simd128:${model}:${threads}:${reps}`));
       }
       if (engines.has('onnxruntime')) {
         for (const threads of threadCounts) add(child(`ort:${model}:${threads}:${reps}`));

@@ -17,7 +17,12 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
-import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../src/index';
+import {
+  registerWasmTrainingKernels,
+  relaxedSimdAvailable,
+  setWasmRelaxedSimd,
+  unregisterWasmTrainingKernels,
+} from '../src/index';
 import { conv2DBackpropFilterConfig as mainConv2DBackpropFilterConfig } from './baseline/conv2d-backprop-filter.main';
 import { conv2DBackpropInputConfig as mainConv2DBackpropInputConfig } from './baseline/conv2d-backprop-input.main';
 
@@ -234,4 +239,63 @@ use(ours.FusedConv2D);
 use(ours.Conv2DBackpropInput);
 use(ours.Conv2DBackpropFilter);
 unregisterWasmTrainingKernels();
+
+// Relaxed SIMD's multiply-add (f32x4.relaxed_madd, one FMA) against plain SIMD128's mul + add,
+// both in this package's kernels, on the student's layers. Needs a runtime with relaxed SIMD: on
+// Node 20, `node --experimental-wasm-relaxed-simd --import tsx bench/kernels.bench.ts --only relaxed`.
+if (!relaxedSimdAvailable()) {
+  console.log(
+    JSON.stringify({
+      kernel: 'relaxed SIMD',
+      skipped: true,
+      reason:
+        'this runtime has no WebAssembly relaxed SIMD (Node 20: --experimental-wasm-relaxed-simd)',
+    }),
+  );
+} else {
+  registerWasmTrainingKernels();
+  const toggle = {
+    baseline: () => setWasmRelaxedSimd(false),
+    new: () => setWasmRelaxedSimd('auto'),
+  };
+  for (const [h, w, ci, co] of convShapes) {
+    const shape = `1x${h}x${w}x${ci} -> ${co}, 3x3 same`;
+    const x = tf.randomUniform([1, h, w, ci], -1, 1, 'float32', 1) as tf.Tensor4D;
+    const filter = tf.randomUniform([3, 3, ci, co], -1, 1, 'float32', 2) as tf.Tensor4D;
+    const dy = tf.randomUniform([1, h, w, co], -1, 1, 'float32', 3) as tf.Tensor4D;
+    const attrs = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined };
+    const forward = () => tf.conv2d(x, filter, 1, 'same').dispose();
+    const inputGradient = () =>
+      (
+        tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, {
+          ...attrs,
+          inputShape: [1, h, w, ci],
+        } as unknown as tf.NamedAttrMap) as tf.Tensor
+      ).dispose();
+    const filterGradient = () =>
+      (
+        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+          ...attrs,
+          filterShape: [3, 3, ci, co],
+        } as unknown as tf.NamedAttrMap) as tf.Tensor
+      ).dispose();
+    ab('relaxed SIMD: Conv2D', shape, { baseline: forward, new: forward }, toggle);
+    ab(
+      'relaxed SIMD: Conv2DBackpropInput',
+      shape,
+      { baseline: inputGradient, new: inputGradient },
+      toggle,
+    );
+    ab(
+      'relaxed SIMD: Conv2DBackpropFilter',
+      shape,
+      { baseline: filterGradient, new: filterGradient },
+      toggle,
+    );
+    tf.dispose([x, filter, dy]);
+  }
+  setWasmRelaxedSimd('auto');
+  unregisterWasmTrainingKernels();
+}
+
 console.log(JSON.stringify({ done: true, cpu: os.cpus()[0]?.model, load: load() }));

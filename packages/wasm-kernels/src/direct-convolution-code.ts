@@ -11,6 +11,8 @@ export interface DirectConvolutionShape {
   filterWidth: number;
   pixels: number;
   vectors: 1 | 2;
+  /** Multiply-add with relaxed SIMD's `f32x4.relaxed_madd` (FMA) instead of mul + add. */
+  fused?: boolean;
 }
 
 /**
@@ -28,7 +30,7 @@ export interface DirectConvolutionShape {
  * values and the 4 lanes of `lower` (-Infinity: linear, 0: ReLU) read from `epilogue`.
  */
 export function directConvolution(shape: DirectConvolutionShape): FunctionBody {
-  const { inChannels, filterWidth, pixels, vectors } = shape;
+  const { inChannels, filterWidth, pixels, vectors, fused = false } = shape;
   const f = new FunctionBody([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   const [x, w, out, rows, groups, xRowBytes, outRowBytes, outPixelBytes, filterHeight, epilogue] = [
     0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
@@ -87,13 +89,7 @@ export function directConvolution(shape: DirectConvolutionShape): FunctionBody {
         .splat((j + kw) * pixelBytes)
         .set(value);
       for (let v = 0; v < vectors; v += 1) {
-        const sum = sums[j * vectors + v] as number;
-        f.get(sum)
-          .get(value)
-          .get(weights[v] as number)
-          .mulF32x4()
-          .addF32x4()
-          .set(sum);
+        f.multiplyAdd(sums[j * vectors + v] as number, value, weights[v] as number, fused);
       }
     }
   }

@@ -2,6 +2,7 @@ import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import { type DirectConvolutionShape, directConvolution } from './direct-convolution-code';
 import { addressOf, backendMemory, isShared } from './heap-kernels';
 import { type KernelPool, kernelPoolFor, type PooledFunction } from './kernel-pool';
+import { usingRelaxedSimd } from './relaxed-simd';
 import { encodeModule } from './wasm-code';
 import { wasmHeap } from './wasm-heap';
 
@@ -91,7 +92,8 @@ function kernelsFor(
     byShape = new Map();
     compiled.set(memory, byShape);
   }
-  const key = `${inChannels}x${filterWidth}`;
+  const fused = usingRelaxedSimd();
+  const key = `${inChannels}x${filterWidth}${fused ? 'f' : ''}`;
   const known = byShape.get(key);
   if (known !== undefined) return known;
   let kernels: ConvolutionKernels | null = null;
@@ -101,6 +103,7 @@ function kernelsFor(
       filterWidth,
       pixels,
       vectors,
+      fused,
     });
     const bytes = encodeModule(
       {

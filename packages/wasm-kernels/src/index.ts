@@ -8,3 +8,4 @@ export {
   unregisterWasmTrainingKernels,
   WASM_TRAINING_KERNEL_NAMES,
 } from './register-wasm-training-kernels';
+export { relaxedSimdAvailable, setWasmRelaxedSimd, usingRelaxedSimd } from './relaxed-simd';

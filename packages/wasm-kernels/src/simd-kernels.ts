@@ -1,4 +1,5 @@
 import type { KernelPool, PooledFunction } from './kernel-pool';
+import { usingRelaxedSimd } from './relaxed-simd';
 import { encodeModule, FunctionBody, I32, V128 } from './wasm-code';
 
 /**
@@ -21,7 +22,7 @@ export interface SimdKernels {
  * x[p * xStep + 4i] * dy[p * dyStep + 4o]. The sum runs in registers (4 * vectors f32x4
  * accumulators) and is added to `out` once at the end.
  */
-export function accumulate(vectors: 1 | 2): FunctionBody {
+export function accumulate(vectors: 1 | 2, fused = false): FunctionBody {
   const f = new FunctionBody([I32, I32, I32, I32, I32, I32, I32]);
   const [x, dy, out, pixels, xStep, dyStep, outStride] = [0, 1, 2, 3, 4, 5, 6];
   const end = f.local(I32);
@@ -41,13 +42,7 @@ export function accumulate(vectors: 1 | 2): FunctionBody {
       .splat(4 * i)
       .set(value);
     for (let v = 0; v < vectors; v += 1) {
-      const sum = sums[i * vectors + v] as number;
-      f.get(sum)
-        .get(value)
-        .get(gradient[v] as number)
-        .mulF32x4()
-        .addF32x4()
-        .set(sum);
+      f.multiplyAdd(sums[i * vectors + v] as number, value, gradient[v] as number, fused);
     }
   }
   f.get(x).get(xStep).add().set(x);
@@ -67,21 +62,23 @@ export function accumulate(vectors: 1 | 2): FunctionBody {
   return f;
 }
 
-const instances = new Map<boolean, SimdKernels | null>();
+const instances = new Map<string, SimdKernels | null>();
 
 /**
  * The compiled kernels, or null where WebAssembly SIMD is unavailable. `shared`: in a shared
  * memory (for a thread pool), else in a plain one.
  */
 export function simdKernels(shared = false): SimdKernels | null {
-  const known = instances.get(shared);
+  const fused = usingRelaxedSimd();
+  const key = `${shared}${fused}`;
+  const known = instances.get(key);
   if (known !== undefined) return known;
   let kernels: SimdKernels | null = null;
   try {
     const bytes = encodeModule(
       {
-        accumulate4x4: accumulate(1),
-        accumulate4x8: accumulate(2),
+        accumulate4x4: accumulate(1, fused),
+        accumulate4x8: accumulate(2, fused),
       },
       shared,
     );
@@ -115,6 +112,6 @@ export function simdKernels(shared = false): SimdKernels | null {
   } catch {
     kernels = null;
   }
-  instances.set(shared, kernels);
+  instances.set(key, kernels);
   return kernels;
 }

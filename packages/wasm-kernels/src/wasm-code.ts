@@ -101,6 +101,19 @@ export class FunctionBody {
     return this.emit(0xfd, ...unsigned(0x0c), ...lane, ...lane, ...lane, ...lane);
   };
   mulF32x4 = () => this.emit(0xfd, ...unsigned(0xe6));
+  /**
+   * f32x4.relaxed_madd (the relaxed-SIMD proposal): a * b + c, in one fused instruction where the
+   * CPU has FMA, else rounded after the product as mul + add are.
+   */
+  relaxedMaddF32x4 = () => this.emit(0xfd, ...unsigned(0x105));
+  /**
+   * sum += a * b on three v128 locals: one relaxed_madd when `fused`, else f32x4.mul then
+   * f32x4.add (plain SIMD128 has no multiply-add).
+   */
+  multiplyAdd = (sum: number, a: number, b: number, fused: boolean) =>
+    fused
+      ? this.get(a).get(b).get(sum).relaxedMaddF32x4().set(sum)
+      : this.get(sum).get(a).get(b).mulF32x4().addF32x4().set(sum);
   /** f32x4.max (NaN if either lane is NaN). */
   maxF32x4 = () => this.emit(0xfd, ...unsigned(0xe9));
 
