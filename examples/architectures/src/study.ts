@@ -25,6 +25,7 @@ import { weightedSigmoidCrossEntropy } from '@crack/distill';
 import { aggregateScores, binarize, type Scores, tolerantScores } from '@crack/metrics';
 import { modelCost } from '@crack/metrics/cost';
 import { findChannelGroups, pruneModel } from '@crack/prune';
+import { fusedAdam } from '@crack/runtime';
 import { createUnet } from '@crack/unet';
 import { nodeFileSystem } from '@crack/unet/node';
 import * as tf from '@tensorflow/tfjs-core';
@@ -182,7 +183,7 @@ async function train(
   label = 'training',
 ) {
   const log = options.log ?? (() => undefined);
-  const optimizer = tf.train.adam(options.learningRate);
+  const optimizer = fusedAdam(options.learningRate);
   model.compile({ optimizer, loss: weightedSigmoidCrossEntropy() });
   const stepsPerEpoch = Math.ceil(samples.length / options.batchSize);
   const totalSteps = options.epochs * stepsPerEpoch;

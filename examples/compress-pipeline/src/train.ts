@@ -13,7 +13,8 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import path from 'node:path';
 import { mixSeed, type Sample, toTfDataset } from '@crack/data';
 import type { LossFunction } from '@crack/distill';
-import * as tf from '@tensorflow/tfjs-core';
+import { fusedAdam } from '@crack/runtime';
+import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { LearningRateSchedule } from './config';
 import { loadModel, saveModel } from './models';
@@ -73,7 +74,9 @@ export interface TrainResult {
  */
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const { model, samples, epochs, batchSize, checkpointDir, label, log } = options;
-  const optimizer = tf.train.adam(options.learningRate);
+  // tfjs's Adam with each variable's step as one kernel on wasm (bit-identical results, the same
+  // state, so checkpoints written with tf.train.adam resume unchanged).
+  const optimizer = fusedAdam(options.learningRate);
   model.compile({ optimizer, loss: options.loss });
   let history: EpochRecord[] = [];
   let start = 0;
@@ -172,7 +175,8 @@ export function learningRateAt(
   return base * (COSINE_FLOOR + ((1 - COSINE_FLOOR) * (1 + Math.cos(Math.PI * progress))) / 2);
 }
 
-// tfjs's Adam reads its (protected) learningRate field at every step; there is no public setter.
+// Adam (tfjs's, and fusedAdam) reads its protected learningRate field at every step; there is no
+// public setter.
 function setLearningRate(optimizer: tf.Optimizer, rate: number): void {
   (optimizer as unknown as { learningRate: number }).learningRate = rate;
 }

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { createUnet } from '@crack/unet';
 import { setWasmKernelThreads } from '@crack/wasm-kernels';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/index';
+import { fusedAdam, initBackend } from '../src/index';
 
 const models = {
   student: { depth: 2, baseFilters: 8, headKernel: 3 },
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
   const reps = Number(values.reps);
   for (const model of values.models.split(',') as ModelName[]) {
     const unet = createUnet({ ...models[model], inputSize: [height, width], seed: 1 });
-    const optimizer = tf.train.adam(1e-3);
+    const optimizer = fusedAdam(1e-3);
     const image = tf.randomUniform([1, height, width, 3], -1, 1, 'float32', 7);
     const mask = tf.cast(
       tf.greater(tf.randomUniform([1, height, width, 1], 0, 1, 'float32', 8), 0.98),

@@ -14,6 +14,8 @@
 //     multiply-add off (setWasmRelaxedSimd(false)), for runtimes that have it (on Node 20 run the
 //     bench as `node --experimental-wasm-relaxed-simd --import tsx bench/speed.bench.ts`; the
 //     children inherit the flag);
+//   - the baseline 'wasm-tfjs-adam' (opt-in): the same build with tfjs's own Adam
+//     (tf.train.adam, 14 element-wise kernels per variable) instead of fusedAdam (one);
 // then the ratios, the CPU model (lscpu) and the 1-minute load average around every figure.
 // `--engines` picks a subset (default wasm,wasm-kernels-1-thread,onnxruntime,pytorch).
 // Every line is JSON on stdout.
@@ -42,7 +44,7 @@ import {
 } from '@crack/wasm-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
-import { initBackend, loadSegmenter } from '../src/index';
+import { fusedAdam, initBackend, loadSegmenter } from '../src/index';
 
 const models = {
   student: { depth: 2, baseFilters: 8, headKernel: 3 },
@@ -50,7 +52,7 @@ const models = {
 } as const;
 type ModelName = keyof typeof models;
 /** This project on wasm, and two baselines of the same build (see the header). */
-const WASM_ENGINES = ['wasm', 'wasm-kernels-1-thread', 'wasm-simd128'] as const;
+const WASM_ENGINES = ['wasm', 'wasm-kernels-1-thread', 'wasm-simd128', 'wasm-tfjs-adam'] as const;
 type WasmEngine = (typeof WASM_ENGINES)[number];
 type Phase = 'forward' | 'train';
 
@@ -119,7 +121,7 @@ async function wasmChild(
   if (engine === 'wasm-simd128') setWasmRelaxedSimd(false);
   const choice = await initBackend({ prefer: 'wasm', threads, logger: null });
   const unet = build(model);
-  const optimizer = tf.train.adam(1e-3);
+  const optimizer = engine === 'wasm-tfjs-adam' ? tf.train.adam(1e-3) : fusedAdam(1e-3);
   const image = tf.randomUniform([1, height, width, 3], -1, 1, 'float32', 7);
   const mask = tf.cast(
     tf.greater(tf.randomUniform([1, height, width, 1], 0, 1, 'float32', 8), 0.98),
@@ -430,6 +432,9 @@ if (values.child) {
           add(child(`wasm-kernels-1-thread:${model}:${threads}:${reps}`));
         }
         if (engines.has('wasm-simd128')) add(child(`wasm-simd128:${model}:${threads}:${reps}`));
+        if (engines.has('wasm-tfjs-adam')) {
+          add(child(`wasm-tfjs-adam:${model}:${threads}:${reps}`));
+        }
       }
       if (engines.has('onnxruntime')) {
         for (const threads of threadCounts) add(child(`ort:${model}:${threads}:${reps}`));

@@ -1,4 +1,6 @@
 export {
+  FusedAdamOptimizer,
+  fusedAdam,
   registerWasmTrainingKernels,
   unregisterWasmTrainingKernels,
   WASM_TRAINING_KERNEL_NAMES,

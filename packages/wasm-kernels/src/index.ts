@@ -1,3 +1,4 @@
+export { ADAM_UPDATE, FusedAdamOptimizer, fusedAdam } from './fused-adam';
 export {
   type KernelPoolStats,
   setWasmKernelThreads,

@@ -11,6 +11,7 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-conv2d-backprop-filter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-conv2d-backprop-input';
+import { adamUpdateConfig } from './fused-adam';
 import { fusedConv2dConfig } from './fused-conv2d';
 import { castConfig, identityConfig } from './identity';
 import { replacedNativeKernels, WASM_BACKEND } from './kernel-scope';
@@ -25,6 +26,7 @@ const trainingKernels: readonly KernelConfig[] = [
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
   maxPoolGradConfig,
+  adamUpdateConfig,
 ];
 
 /**
@@ -54,7 +56,8 @@ const replacementKernels: readonly KernelConfig[] = [
  * builds an operator for every new filter tensor, i.e. for every convolution of a training step;
  * replaced by a direct SIMD convolution where that is faster), and Slice, SplitV, Concat,
  * Identity and Cast (present, but copying where they need not, or in runs too short for
- * `TypedArray.set`).
+ * `TypedArray.set`), and CrackAdamUpdate (new: one Adam step of one variable, for
+ * {@link fusedAdam}).
  */
 export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
   ...trainingKernels,
