@@ -10,13 +10,14 @@
 // included: what a user waits for) and the steady state from the modification times of the
 // first and last mask written. Each rep's ratio pairs a run with the run of the other setting
 // just before it, which cancels the machine's drift between reps.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { syntheticCrack } from '@crack/data';
 import { writePngFile } from '@crack/data/node';
+import { machine } from './machine';
 
 const { values } = parseArgs({
   options: {
@@ -37,15 +38,6 @@ const print = (line: object) => console.log(JSON.stringify(line));
 const loadavg = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
-
-function cpuModel(): string {
-  try {
-    const text = execFileSync('lscpu', { encoding: 'utf8' });
-    return /^Model name:\s*(.+)$/m.exec(text)?.[1]?.trim() ?? 'unknown';
-  } catch {
-    return os.cpus()[0]?.model ?? 'unknown';
-  }
-}
 
 function runCli(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -97,7 +89,7 @@ const load = spinners(busy);
 try {
   print({
     bench: 'machine',
-    cpu: cpuModel(),
+    cpu: machine().cpu,
     cores: os.availableParallelism(),
     load: loadavg(),
     spinners: busy,

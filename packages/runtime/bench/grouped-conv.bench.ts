@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { GroupedConv2D, type GroupedConvImplementation } from '@crack/unet';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/index';
+import { machine } from './machine';
 
 const { values } = parseArgs({
   options: {
@@ -104,7 +105,7 @@ for (const backend of values.backends.split(',')) {
           trainMinMs: +Math.min(...r.train).toFixed(3),
           load1Before: loadBefore,
           load1After: loadAfter,
-          cpu: os.cpus()[0]?.model,
+          cpu: machine().cpu,
         }),
       );
     }

@@ -19,6 +19,7 @@ import { createUnet } from '@crack/unet';
 import { setWasmKernelThreads } from '@crack/wasm-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedAdam, initBackend } from '../src/index';
+import { machine } from './machine';
 
 const models = {
   student: { depth: 2, baseFilters: 8, headKernel: 3 },
@@ -204,7 +205,7 @@ async function main(): Promise<void> {
           kernelWallMs: round2(kernelWall),
           outsideKernelsCpuMs: round2(stepCpu - kernelCpu),
           load: [loadBefore, load()],
-          cpu: os.cpus()[0]?.model,
+          cpu: machine().cpu,
         }),
       );
     }

@@ -6,10 +6,11 @@
 // that bias.) One JSON line per process and a summary line; the CPU model and load are included.
 //
 //   tsx bench/segmenter-overhead.bench.ts --rounds 5 --calls 35 --model student
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { machine } from './machine';
 
 const { values } = parseArgs({
   options: {
@@ -75,13 +76,7 @@ async function child(kind: 'raw' | 'segment'): Promise<void> {
 if (values.child === 'raw' || values.child === 'segment') {
   await child(values.child);
 } else {
-  const cpu = (() => {
-    try {
-      return /^Model name:\s*(.+)$/m.exec(execFileSync('lscpu', { encoding: 'utf8' }))?.[1]?.trim();
-    } catch {
-      return os.cpus()[0]?.model;
-    }
-  })();
+  const cpu = machine().cpu;
   const print = (line: object) => console.log(JSON.stringify(line));
   print({
     bench: 'segmenter-overhead',

@@ -45,6 +45,7 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import { fusedAdam, initBackend, loadSegmenter } from '../src/index';
+import { machine } from './machine';
 
 const models = {
   student: { depth: 2, baseFilters: 8, headKernel: 3 },
@@ -364,24 +365,6 @@ function summarise(all: Samples[]): Record<string, unknown> | null {
   };
 }
 
-function cpuModel(): Record<string, unknown> {
-  try {
-    const text = execFileSync('lscpu', { encoding: 'utf8' });
-    const field = (name: string) =>
-      new RegExp(`^${name}:\\s*(.+)$`, 'm').exec(text)?.[1]?.trim() ?? undefined;
-    return {
-      cpu: field('Model name'),
-      cpus: Number(field('CPU\\(s\\)')),
-      threadsPerCore: Number(field('Thread\\(s\\) per core')),
-      flags: ['avx2', 'avx512f', 'fma'].filter((flag) =>
-        new RegExp(`\\b${flag}\\b`).test(field('Flags') ?? ''),
-      ),
-    };
-  } catch {
-    return { cpu: os.cpus()[0]?.model, cpus: os.cpus().length };
-  }
-}
-
 if (values.child) {
   const [kind, model, threads, reps] = values.child.split(':') as [
     string,
@@ -405,7 +388,7 @@ if (values.child) {
   console.log(
     JSON.stringify({
       bench: 'speed',
-      machine: cpuModel(),
+      machine: machine(),
       node: process.version,
       onnxruntime: ort.env.versions.node ?? ort.env.versions.common,
       load1: os.loadavg().map((x) => Number(x.toFixed(2))),
