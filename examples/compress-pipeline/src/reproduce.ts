@@ -33,9 +33,10 @@ export interface Arm {
   /**
    * The table it belongs to: 4-4 (distillation, against the control), 4-5 (pruning the
    * distilled student, against it), 4-5-control (pruning the control, against the control) or
-   * long (the recipe with twice the student epochs, against the control trained that long).
+   * long (the recipe with twice the student epochs, against the control trained that long) or
+   * no-augment (twice the epochs without augmentation, against the control trained so).
    */
-  table: '4-4' | '4-5' | '4-5-control' | 'long';
+  table: '4-4' | '4-5' | '4-5-control' | 'long' | 'no-augment';
   /**
    * The arm whose finished run this one branches from (its reused stages are copied from
    * there), run first when it is not finished; by default the base run.
@@ -68,14 +69,24 @@ const PRUNE_ARM: Pick<Arm, 'reuse' | 'stages' | 'model'> = {
   model: 'prunedFinetuned',
 };
 
-/** An arm that trains only the control student, `factor` times the preset's epochs. */
-function longerControl(name: string, factor: number, table: Arm['table'], label: string): Arm {
+/**
+ * An arm that trains only the control student, `factor` times the preset's epochs (and with
+ * `more` changes, if any).
+ */
+function longerControl(
+  name: string,
+  factor: number,
+  table: Arm['table'],
+  label: string,
+  more: (config: PipelineConfig) => void = () => undefined,
+): Arm {
   return {
     name,
     table,
     label,
     change: (c) => {
       c.student.epochs *= factor;
+      more(c);
     },
     reuse: TEACHER_STAGES,
     stages: ['train-student-plain', 'evaluate', 'report'],
@@ -196,6 +207,33 @@ export const ARMS: readonly Arm[] = [
     4,
     'LASSO on the control trained four times the epochs, crack-aware positions, fine-tuned four times the epochs towards itself',
   ),
+  // The thesis trained without augmentation (98 images, 50 epochs), where a student overfits and
+  // distillation can act as a regulariser; this recipe augments. Does distillation help once the
+  // augmentation is taken away? The pair at 40 epochs, against control-double-epochs and
+  // distill-double-epochs (the same with augmentation).
+  longerControl(
+    'control-no-augment',
+    2,
+    'no-augment',
+    'twice the epochs, no distillation, no augmentation',
+    (c) => {
+      c.training.augment = false;
+    },
+  ),
+  {
+    name: 'distill-no-augment',
+    table: 'no-augment',
+    label:
+      'eq 4-4 hinge on probabilities (a = 1, b = 1), weight 1, twice the epochs, no augmentation',
+    change: (c) => {
+      c.student.epochs *= 2;
+      c.training.augment = false;
+      Object.assign(c.distill, { loss: 'hinge', alpha: 1, beta: 1, margin: null });
+      c.distill.space = 'probability';
+      c.distill.softWeight = 1;
+    },
+    ...DISTILL_ARM,
+  },
   {
     name: 'distill-balanced',
     table: '4-4',
@@ -600,6 +638,22 @@ function tables(replicates: readonly Replicate[], config: PipelineConfig): strin
     ],
     'control-double-epochs',
   );
+  // Without augmentation (the thesis's setting), at twice the epochs, against the control trained so.
+  const tableNoAugment = comparison(
+    replicates,
+    [
+      { label: 'control, twice the epochs, with augmentation', key: 'control-double-epochs' },
+      {
+        label: 'distilled, twice the epochs, with augmentation',
+        key: 'distill-double-epochs',
+      },
+      ...ARMS.filter((arm) => arm.table === 'no-augment').map((arm) => ({
+        label: `${arm.model === 'studentPlain' ? 'control' : 'distilled'}: ${arm.label}`,
+        key: arm.name,
+      })),
+    ],
+    'control-no-augment',
+  );
   const ids = ['teacher', 'studentPlain', 'studentDistilled', 'prunedFinetuned'];
   const means = ids
     .map((id) => {
@@ -664,6 +718,10 @@ function tables(replicates: readonly Replicate[], config: PipelineConfig): strin
     `## Twice the student epochs (${2 * config.student.epochs}) and more: the recipe against the control trained ${2 * config.student.epochs} epochs`,
     '',
     tableLong,
+    '',
+    `## Without augmentation (the thesis's setting), ${2 * config.student.epochs} epochs: against the control trained so`,
+    '',
+    tableNoAugment,
     '',
     '## Table 4-6: the framework',
     '',

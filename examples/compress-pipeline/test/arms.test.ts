@@ -26,6 +26,31 @@ describe('reproduce arms', () => {
     }
   });
 
+  it('the no-augmentation pair: the same students at twice the epochs, without augmentation', () => {
+    const base = presetConfig('cfd');
+    const [control, distilled] = [changed('control-no-augment'), changed('distill-no-augment')];
+    for (const config of [control, distilled]) {
+      expect(config.training).toEqual({ ...base.training, augment: false });
+      expect(config.student).toEqual({ ...base.student, epochs: 2 * base.student.epochs });
+      expect(config.teacher).toEqual(base.teacher);
+    }
+    // Paired with its own control: the distilled arm trains only the distilled student, the
+    // control arm only the control, both from the base run's teacher.
+    const arm = (name: string) => ARMS.find((a) => a.name === name) as (typeof ARMS)[number];
+    expect(arm('control-no-augment').stages).toEqual(['train-student-plain', 'evaluate', 'report']);
+    expect(arm('distill-no-augment').stages).toEqual([
+      'train-student-distilled',
+      'evaluate',
+      'report',
+    ]);
+    expect(distilled.distill).toMatchObject({
+      loss: 'hinge',
+      alpha: 1,
+      beta: 1,
+      space: 'probability',
+    });
+  });
+
   it('prune-control-quad-epochs: the 80-epoch control pruned and fine-tuned 4x towards itself', () => {
     const base = presetConfig('cfd');
     const config = changed('prune-control-quad-epochs');
