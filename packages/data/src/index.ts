@@ -18,6 +18,13 @@ export {
 } from './cfd/cfd-folds.js';
 export { CFD_BASE_URL } from './cfd/cfd-source.js';
 export { type DecodedSeg, type DecodeSegOptions, decodeSeg } from './cfd/decode-seg.js';
+export {
+  decodeFloat16,
+  encodeFloat16,
+  FLOAT16_MAX,
+  float16BitsToFloat32,
+  float32ToFloat16Bits,
+} from './float16.js';
 export type { DecodedImage } from './image/decoded-image.js';
 export { normalizePixels } from './normalize-pixels.js';
 export { mixSeed, mulberry32, type Random } from './random.js';

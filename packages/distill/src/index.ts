@@ -1,3 +1,9 @@
+export {
+  decodeFloat16,
+  encodeFloat16,
+  float16BitsToFloat32,
+  float32ToFloat16Bits,
+} from '@crack/data';
 export type { BinaryKnowledgeDistillationOptions } from './binary-knowledge-distillation';
 export {
   binaryKnowledgeDistillation,
@@ -5,12 +11,6 @@ export {
 } from './binary-knowledge-distillation';
 export type { DistillationLossOptions } from './distillation-loss';
 export { distillationLoss } from './distillation-loss';
-export {
-  decodeFloat16,
-  encodeFloat16,
-  float16BitsToFloat32,
-  float32ToFloat16Bits,
-} from './float16';
 export type { HintonDistillationOptions } from './hinton-distillation';
 export { hintonDistillation, hintonDistillationLoss } from './hinton-distillation';
 export type { LossFunction } from './loss-function';

@@ -1,9 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { normalizePixels } from '@crack/data';
+import { float32ToFloat16Bits, normalizePixels } from '@crack/data';
 import { writeFileAtomic } from '@crack/data/node';
 import * as tf from '@tensorflow/tfjs-core';
-import { float32ToFloat16Bits } from '../float16';
 import { teacherFingerprint } from './fingerprint';
 import {
   type CacheIndex,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { float16BitsToFloat32 } from '../float16';
+import { float16BitsToFloat32 } from '@crack/data';
 import { teacherFingerprint } from './fingerprint';
 import { bytesPerValue, INDEX_FILE, type IndexEntry, parseIndex } from './format';
 import type { Teacher, TeacherLogitsDtype } from './types';

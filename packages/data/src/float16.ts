@@ -1,4 +1,5 @@
-// Hand-written rather than a dependency: the cache needs two scalar conversions of about twenty
+// Hand-written rather than a dependency: the teacher-logit cache (@crack/distill) and the float16
+// weights (@crack/export) need two scalar conversions of about twenty
 // lines each. @petamoriken/float16 is well kept and its getFloat16/setFloat16 would do, but a
 // runtime dependency (with a Float16Array polyfill we do not need) is not worth two functions
 // whose tests check every one of the 65,536 half-precision patterns and every rounding tie.
@@ -62,3 +63,6 @@ export function decodeFloat16(bits: ArrayLike<number>): Float32Array {
   for (let i = 0; i < bits.length; i++) out[i] = float16BitsToFloat32(bits[i]!);
   return out;
 }
+
+/** The largest finite binary16 value. */
+export const FLOAT16_MAX = 65504;
