@@ -118,6 +118,10 @@ describe('compress-pipeline run (tiny preset)', () => {
       'control + pruned + fine-tuned',
     ])
       expect(markdown).toContain(`| ${label} |`);
+    // Which seed it is, and that one seed is not a comparison.
+    expect(markdown).toContain(
+      `- one training seed (${config.training.seed}): a difference between two models smaller than their seed-to-seed spread is not a result`,
+    );
   });
 
   it("recomputes the report's numbers from the exported models", async () => {
