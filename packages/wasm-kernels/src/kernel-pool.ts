@@ -21,7 +21,7 @@ import { backendMemory, isShared } from './heap-kernels';
  */
 
 /** Slots per call: the function reference (module id << 8 | export index), then 10 arguments. */
-const CALL_SLOTS = 12;
+const CALL_SLOTS = 11;
 const ARGUMENTS = 10;
 /** Calls per job; a longer list is run as several jobs. */
 const MAX_CALLS = 16384;
@@ -60,16 +60,16 @@ const TAKE_CHUNKS_SOURCE = `
       for (let call = chunks[chunk]; call < chunks[chunk + 1]; call += 1) {
         const at = call * ${CALL_SLOTS};
         const fn = lookup(calls[at]);
-        const a0 = calls[at + 2] + (slot === 0 ? offset : 0);
-        const a1 = calls[at + 3] + (slot === 1 ? offset : 0);
-        const a2 = calls[at + 4] + (slot === 2 ? offset : 0);
-        const a3 = calls[at + 5] + (slot === 3 ? offset : 0);
-        const a4 = calls[at + 6] + (slot === 4 ? offset : 0);
-        const a5 = calls[at + 7] + (slot === 5 ? offset : 0);
-        const a6 = calls[at + 8] + (slot === 6 ? offset : 0);
-        const a7 = calls[at + 9] + (slot === 7 ? offset : 0);
-        const a8 = calls[at + 10] + (slot === 8 ? offset : 0);
-        const a9 = calls[at + 11] + (slot === 9 ? offset : 0);
+        const a0 = calls[at + 1] + (slot === 0 ? offset : 0);
+        const a1 = calls[at + 2] + (slot === 1 ? offset : 0);
+        const a2 = calls[at + 3] + (slot === 2 ? offset : 0);
+        const a3 = calls[at + 4] + (slot === 3 ? offset : 0);
+        const a4 = calls[at + 5] + (slot === 4 ? offset : 0);
+        const a5 = calls[at + 6] + (slot === 5 ? offset : 0);
+        const a6 = calls[at + 7] + (slot === 6 ? offset : 0);
+        const a7 = calls[at + 8] + (slot === 7 ? offset : 0);
+        const a8 = calls[at + 9] + (slot === 8 ? offset : 0);
+        const a9 = calls[at + 10] + (slot === 9 ? offset : 0);
         fn(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9);
       }
     } catch {
@@ -266,8 +266,8 @@ export class KernelPool {
       if (args.length > ARGUMENTS) throw new Error('kernel pool: at most 10 arguments per call');
       const at = i * CALL_SLOTS;
       this.calls[at] = fn.ref;
-      this.calls[at + 1] = args.length;
-      for (let k = 0; k < ARGUMENTS; k += 1) this.calls[at + 2 + k] = args[k] ?? 0;
+      // Missing arguments are 0 (every function takes its own count; wasm ignores extra ones).
+      for (let k = 0; k < ARGUMENTS; k += 1) this.calls[at + 1 + k] = args[k] ?? 0;
     }
     for (let c = 0; c <= count; c += 1) chunks[c] = Math.round((c * calls.length) / count);
     control[CHUNK_SLOT] = chunkArgument?.index ?? -1;
