@@ -90,12 +90,17 @@ export function paretoFront(points: readonly PlotPoint[]): number[] {
   return front;
 }
 
-/** Draws the plot (default 640x420, a title on top) and returns the PNG bytes. */
+/**
+ * Draws the plot (default 420 px high and wide enough for a 400-px plot beside the legend's
+ * longest label, at least 640; a title on top) and returns the PNG bytes.
+ */
 export function paretoPng(
   points: readonly PlotPoint[],
   options: { width?: number; height?: number; title?: string } = {},
 ): Uint8Array {
-  const width = options.width ?? 640;
+  // The legend: a swatch and the label in 8-px characters (scale 2 of the 4-px font).
+  const legendWidth = 36 + 8 * Math.max(0, ...points.map((p) => p.label.length));
+  const width = options.width ?? Math.max(640, 460 + legendWidth);
   const height = options.height ?? 420;
   const data = new Uint8Array(width * height * 3).fill(255);
   const set = (x: number, y: number, [r, g, b]: [number, number, number]) => {
@@ -138,7 +143,7 @@ export function paretoPng(
   };
 
   const left = 60;
-  const right = width - 190;
+  const right = width - legendWidth;
   const top = 30;
   const bottom = height - 40;
   const finite = points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
@@ -183,7 +188,7 @@ export function paretoPng(
     const ly = top + i * 16;
     for (let dy = 0; dy < 8; dy += 1)
       for (let dx = 0; dx < 8; dx += 1) set(right + 12 + dx, ly + dy, colour);
-    text(right + 24, ly, p.label.slice(0, 20));
+    text(right + 24, ly, p.label);
   });
   return encodePng({ data, width, height, channels: 3 });
 }

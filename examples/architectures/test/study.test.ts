@@ -119,6 +119,20 @@ describe('pareto plot', () => {
       if (image.data[i] === 31 && image.data[i + 1] === 119 && image.data[i + 2] === 180) blue += 1;
     expect(blue).toBeGreaterThan(40); // the marker (49 px) and the legend swatch (64 px)
   });
+
+  it('widens the image for long labels and draws them whole', () => {
+    const label = 'm'.repeat(40); // 'm' lights the glyph's last column
+    const png = paretoPng([{ label, x: 5, y: 0.5 }]);
+    const image = decodeImage(png, { channels: 3 });
+    expect([image.width, image.height]).toEqual([460 + 36 + 8 * 40, 420]);
+    // The last character's ink, 8 px from the right edge (a label cut at 20 characters has none).
+    const right = image.width - 36 - 8 * 40 + 24 + 8 * 39;
+    let ink = 0;
+    for (let y = 30; y < 40; y += 1)
+      for (let x = right; x < right + 6; x += 1)
+        if (image.data[(y * image.width + x) * 3] === 0) ink += 1;
+    expect(ink).toBeGreaterThan(0);
+  });
 });
 
 /** The tiny synthetic smoke setting: 32x32 images, one epoch, the 'tiny' budget. */
@@ -178,7 +192,12 @@ describe('runStudy on a tiny synthetic smoke setting', () => {
     const saved = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
     expect(saved.rows).toHaveLength(3);
     const plot = decodeImage(readFileSync(path.join(out, 'pareto-tiny.png')), { channels: 3 });
-    expect([plot.width, plot.height]).toEqual([640, 420]);
+    // Wide enough for the longest label beside a 400-px plot: 36 px of swatch and margin, 8 px a
+    // character.
+    expect([plot.width, plot.height]).toEqual([
+      460 + 36 + 8 * 'standard (thesis), pruned 0.5'.length,
+      420,
+    ]);
 
     // Stopped and restarted: the stored student-folds are read back, nothing is trained again,
     // and the figures are the same.
