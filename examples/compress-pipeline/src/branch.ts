@@ -18,7 +18,10 @@ const REUSABLE: Record<string, { stage: StageId; dirs: string[]; fixes: string[]
   'train-teacher': {
     stage: 'train-teacher',
     dirs: [MODEL_DIRS.teacher],
-    fixes: ['data', 'folds', 'fold', 'teacher', 'training'],
+    // Not `training`: a reused teacher is a given model, and the training settings of the new
+    // run (seed, augmentation, schedule, batches) shape only the students that follow. The
+    // teacher's own are recorded in state.json.
+    fixes: ['data', 'folds', 'fold', 'teacher'],
   },
   'cache-teacher': {
     stage: 'cache-teacher',
@@ -43,9 +46,11 @@ export const REUSABLE_STAGES = Object.keys(REUSABLE);
 /**
  * Creates `target` from the finished run `source` with `config` (the source's config with the
  * user's flags applied), copying the artefacts of `reuse`. Refuses an existing target, a stage
- * that is not done in the source, and a config change a reused stage depends on; the last one
- * except for `training.seed` of reused teacher stages, which lets students of several seeds share
- * one teacher (the teacher's seed is recorded in state.json's details).
+ * that is not done in the source, and a config change a reused stage depends on. The teacher's
+ * stages do not depend on the training settings (seed, augmentation, schedule, batches): those of
+ * the new run apply to its students, so students of several seeds, or trained without
+ * augmentation, share one teacher. The teacher's own training settings (and seed) are recorded in
+ * state.json's details.
  */
 export function branchRun(
   source: string,
@@ -69,10 +74,7 @@ export function branchRun(
     if (state.stages[spec.stage]?.status !== 'done')
       throw new UsageError(`--reuse ${name}: that stage is not done in ${source}`);
     for (const field of spec.fixes) {
-      const [before, after] = [
-        fieldOf(base, field, spec.stage),
-        fieldOf(config, field, spec.stage),
-      ];
+      const [before, after] = [fieldOf(base, field), fieldOf(config, field)];
       if (JSON.stringify(before) !== JSON.stringify(after))
         throw new UsageError(
           `--reuse ${name}: the ${field} settings differ from ${source}'s (${JSON.stringify(before)} -> ${JSON.stringify(after)}), and that stage depends on them`,
@@ -87,17 +89,17 @@ export function branchRun(
     const record = state.stages[spec.stage];
     to.updateStage(spec.stage, () => ({
       ...(record as NonNullable<typeof record>),
-      details: { ...record?.details, reusedFrom: from.root, seed: base.training.seed },
+      details: {
+        ...record?.details,
+        reusedFrom: from.root,
+        seed: base.training.seed,
+        ...(spec.stage === 'train-teacher' ? { training: base.training } : {}),
+      },
     }));
   }
   to.writeConfig(config);
 }
 
-// The teacher stages do not depend on the students' seed: compare `training` without it there.
-function fieldOf(config: PipelineConfig, field: string, stage: StageId): unknown {
-  const value = (config as unknown as Record<string, unknown>)[field];
-  if (field !== 'training' || (stage !== 'train-teacher' && stage !== 'cache-teacher'))
-    return value;
-  const { seed: _seed, ...rest } = value as PipelineConfig['training'];
-  return rest;
+function fieldOf(config: PipelineConfig, field: string): unknown {
+  return (config as unknown as Record<string, unknown>)[field];
 }

@@ -198,7 +198,8 @@ export function buildProgram(): Command {
       .description(
         'Start a new run directory (--out) from a finished one (--from), reusing the artefacts of the stages named by --reuse ' +
           '(copied, marked done) and applying the other flags to the stages that follow: students of several seeds or losses ' +
-          "sharing one teacher. Settings a reused stage depends on may not change (except a teacher's seed).",
+          'sharing one teacher. Settings a reused stage depends on may not change; a reused teacher does not depend on the ' +
+          'training settings (seed, augmentation, schedule, batches), which then apply to the students only.',
       ),
     false,
   )

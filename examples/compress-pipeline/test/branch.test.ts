@@ -48,11 +48,36 @@ describe('branchRun', () => {
       params: 10,
       reusedFrom: base,
       seed: 1,
+      training: presetConfig('tiny').training,
     });
     expect(state.stages['cache-teacher']?.status).toBe('done');
     expect(state.stages['train-student-plain']).toBeUndefined();
     expect(run.config().training.seed).toBe(2);
     expect(run.config().distill.loss).toBe('kd');
+  });
+
+  it("lets students train otherwise than the reused teacher (augmentation, schedule), recording the teacher's", () => {
+    const base = finishedRun();
+    const config = resolveConfig(
+      options({ augment: false, lrSchedule: 'cosine' }),
+      new RunDir(base).config(),
+      { allowChanges: true },
+    );
+    const target = path.join(path.dirname(base), 'no-augment');
+    branchRun(base, target, config, ['train-teacher', 'cache-teacher']);
+    const run = new RunDir(target);
+    expect(run.config().training).toMatchObject({ augment: false, schedule: 'cosine' });
+    expect(run.readState().stages['train-teacher']?.details?.training).toMatchObject({
+      augment: true,
+      schedule: 'constant',
+    });
+    // A student, unlike the teacher, is bound to the settings it was trained with.
+    new RunDir(target).markDone('train-student-plain', 1);
+    expect(() =>
+      branchRun(target, path.join(path.dirname(base), 'y'), presetConfig('tiny'), [
+        'train-student-plain',
+      ]),
+    ).toThrow('--reuse train-student-plain: the training settings differ');
   });
 
   it('refuses a change a reused stage depends on, an unfinished stage and an existing target', () => {
