@@ -57,6 +57,7 @@ describe('threaded wasm build', () => {
       repeatable: boolean;
       trainingChunks: number;
       pooled: number[];
+      fused: number[];
       single: number[];
       threadsAfter: number;
       tensors: number;
@@ -74,6 +75,8 @@ describe('threaded wasm build', () => {
     expect(result.trainingChunks).toBeGreaterThan(0);
     expect(result.pooled).toHaveLength(5);
     expect(result.pooled[4]).toBeLessThan(result.pooled[0] as number);
+    // fusedAdam on the threaded build: the same losses as tfjs's Adam, bit for bit.
+    expect(result.fused).toEqual(result.pooled);
     for (let step = 0; step < 5; step += 1) {
       expect(
         Math.abs((result.pooled[step] as number) - (result.single[step] as number)),
