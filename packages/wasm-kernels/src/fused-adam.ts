@@ -90,6 +90,10 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     return 'Adam';
   }
 
+  /**
+   * One Adam step of the variables named in `variableGradients`: one {@link ADAM_UPDATE} kernel
+   * per variable where the active backend has it, else tfjs's own step.
+   */
   override applyGradients(
     variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0],
   ): void {
