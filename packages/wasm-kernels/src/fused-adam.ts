@@ -91,7 +91,7 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
   }
 
   /**
-   * One Adam step of the variables named in `variableGradients`: one {@link ADAM_UPDATE} kernel
+   * One Adam step of the variables named in `variableGradients`: one `CrackAdamUpdate` kernel
    * per variable where the active backend has it, else tfjs's own step.
    */
   override applyGradients(
