@@ -1,4 +1,5 @@
 export {
+  ADAM_UPDATE,
   FusedAdamOptimizer,
   fusedAdam,
   registerWasmTrainingKernels,
