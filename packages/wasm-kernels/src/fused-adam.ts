@@ -97,14 +97,23 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
   override applyGradients(
     variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0],
   ): void {
-    if (tf.getKernel(ADAM_UPDATE, tf.getBackend()) == null) {
+    const names = Array.isArray(variableGradients)
+      ? variableGradients.map((v) => v.name)
+      : Object.keys(variableGradients);
+    const gradients = Array.isArray(variableGradients)
+      ? variableGradients.map((v) => v.tensor)
+      : Object.values(variableGradients);
+    // The kernel is float32 only (as every trainable variable of a tfjs model is).
+    const float32 = names.every(
+      (name, i) =>
+        tf.engine().registeredVariables[name]?.dtype === 'float32' &&
+        (gradients[i] == null || gradients[i]?.dtype === 'float32'),
+    );
+    if (!float32 || tf.getKernel(ADAM_UPDATE, tf.getBackend()) == null) {
       super.applyGradients(variableGradients);
       return;
     }
     const state = this as unknown as AdamState;
-    const names = Array.isArray(variableGradients)
-      ? variableGradients.map((v) => v.name)
-      : Object.keys(variableGradients);
     const [accBeta1, accBeta2] = [state.accBeta1.dataSync()[0], state.accBeta2.dataSync()[0]] as [
       number,
       number,
@@ -131,9 +140,7 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
           originalName: `${name}/v`,
           variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
         };
-        const gradient = Array.isArray(variableGradients)
-          ? variableGradients[i]?.tensor
-          : variableGradients[name];
+        const gradient = gradients[i];
         if (gradient == null) return;
         const m = state.accumulatedFirstMoment[i].variable;
         const v = state.accumulatedSecondMoment[i].variable;
