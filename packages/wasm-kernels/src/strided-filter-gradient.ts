@@ -1,34 +1,44 @@
 import type { backend_util, KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import { addressOf, backendMemory, isShared } from './heap-kernels';
+import { usingRelaxedSimd } from './relaxed-simd';
 import { accumulate } from './simd-kernels';
 import { encodeModule } from './wasm-code';
 import { wasmHeap } from './wasm-heap';
 
 type Accumulate = (...args: number[]) => void;
 
-const compiled = new WeakMap<
-  WebAssembly.Memory,
-  { accumulate4x4: Accumulate; accumulate4x8: Accumulate } | null
->();
+type HeapAccumulate = { accumulate4x4: Accumulate; accumulate4x8: Accumulate } | null;
 
-/** The accumulate kernels of simd-kernels.ts, bound to the wasm backend's own memory. */
-function heapAccumulate(memory: WebAssembly.Memory) {
-  const known = compiled.get(memory);
+/** Per memory, the kernels with plain SIMD128 (false) and with relaxed SIMD's multiply-add (true). */
+const compiled = new WeakMap<WebAssembly.Memory, Map<boolean, HeapAccumulate>>();
+
+/**
+ * The accumulate kernels of simd-kernels.ts, bound to the wasm backend's own memory, with relaxed
+ * SIMD's multiply-add where it is in use (as simd-kernels.ts's own).
+ */
+function heapAccumulate(memory: WebAssembly.Memory): HeapAccumulate {
+  const fused = usingRelaxedSimd();
+  let byMode = compiled.get(memory);
+  if (byMode == null) {
+    byMode = new Map();
+    compiled.set(memory, byMode);
+  }
+  const known = byMode.get(fused);
   if (known !== undefined) return known;
-  let kernels: { accumulate4x4: Accumulate; accumulate4x8: Accumulate } | null = null;
+  let kernels: HeapAccumulate = null;
   try {
     const bytes = encodeModule(
-      { accumulate4x4: accumulate(1), accumulate4x8: accumulate(2) },
+      { accumulate4x4: accumulate(1, fused), accumulate4x8: accumulate(2, fused) },
       isShared(memory),
     );
     if (WebAssembly.validate(bytes)) {
       const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-      kernels = instance.exports as unknown as typeof kernels;
+      kernels = instance.exports as unknown as HeapAccumulate;
     }
   } catch {
     kernels = null;
   }
-  compiled.set(memory, kernels);
+  byMode.set(fused, kernels);
   return kernels;
 }
 

@@ -139,6 +139,18 @@ describe('relaxed SIMD multiply-add', () => {
       else expect(differing).toBe(0);
       expect(relativeError(a, b)).toBeLessThan(1e-5);
     }
+
+    // The 2x2 stride-2 filter gradient (the up-convolution's) has its own, in-place kernel; it
+    // fuses too. (Its y and dx come from XNNPACK, the same either way.)
+    const strided = cases[3] as (typeof cases)[number];
+    setWasmRelaxedSimd('auto');
+    const [, , relaxedDw] = convolution(strided.x, strided.kernel, strided.out, strided.stride, 8);
+    setWasmRelaxedSimd(false);
+    const [, , plainDw] = convolution(strided.x, strided.kernel, strided.out, strided.stride, 8);
+    const differing = (relaxedDw as Float32Array).filter((v, j) => v !== plainDw?.[j]).length;
+    if (fma) expect(differing).toBeGreaterThan(0);
+    else expect(differing).toBe(0);
+    expect(relativeError(relaxedDw as Float32Array, plainDw as Float32Array)).toBeLessThan(1e-5);
   });
 
   it('refuses to be forced on where the runtime lacks it (a child without the flag)', () => {
