@@ -117,6 +117,13 @@ function prunedLongerControl(name: string, from: string, factor: number, label: 
   };
 }
 
+/** Eq 4-4's hinge on probabilities (a = 1, background weight b, no margin) at weight 1. */
+function probabilityHinge(c: PipelineConfig, beta = 1): void {
+  Object.assign(c.distill, { loss: 'hinge', alpha: 1, beta, margin: null });
+  c.distill.space = 'probability';
+  c.distill.softWeight = 1;
+}
+
 /** The variants of the ablation (the base run carries the defaults of the config). */
 export const ARMS: readonly Arm[] = [
   {
@@ -154,9 +161,7 @@ export const ARMS: readonly Arm[] = [
     table: '4-4',
     label: 'eq 4-4 hinge on probabilities (a = 1, b = 1), weight 1',
     change: (c) => {
-      Object.assign(c.distill, { loss: 'hinge', alpha: 1, beta: 1, margin: null });
-      c.distill.space = 'probability';
-      c.distill.softWeight = 1;
+      probabilityHinge(c);
     },
     ...DISTILL_ARM,
   },
@@ -171,9 +176,7 @@ export const ARMS: readonly Arm[] = [
     // Does distillation help a student that is closer to converged? Against control-double-epochs.
     change: (c) => {
       c.student.epochs *= 2;
-      Object.assign(c.distill, { loss: 'hinge', alpha: 1, beta: 1, margin: null });
-      c.distill.space = 'probability';
-      c.distill.softWeight = 1;
+      probabilityHinge(c);
     },
     ...DISTILL_ARM,
   },
@@ -187,9 +190,7 @@ export const ARMS: readonly Arm[] = [
     change: (c) => {
       c.teacher.epochs *= 2;
       c.student.epochs *= 2;
-      Object.assign(c.distill, { loss: 'hinge', alpha: 1, beta: 1, margin: null });
-      c.distill.space = 'probability';
-      c.distill.softWeight = 1;
+      probabilityHinge(c);
     },
     reuse: [],
     stages: ['train-teacher', 'cache-teacher', ...DISTILL_STAGES],
@@ -228,9 +229,7 @@ export const ARMS: readonly Arm[] = [
     change: (c) => {
       c.student.epochs *= 2;
       c.training.augment = false;
-      Object.assign(c.distill, { loss: 'hinge', alpha: 1, beta: 1, margin: null });
-      c.distill.space = 'probability';
-      c.distill.softWeight = 1;
+      probabilityHinge(c);
     },
     ...DISTILL_ARM,
   },
@@ -242,14 +241,7 @@ export const ARMS: readonly Arm[] = [
     // distillation term adds back weight on background and moves the student towards precision
     // (on the demo's data: recall 0.73 -> 0.62). b = negativeWeight keeps the hard loss's balance.
     change: (c) => {
-      Object.assign(c.distill, {
-        loss: 'hinge',
-        alpha: 1,
-        beta: c.training.negativeWeight,
-        margin: null,
-      });
-      c.distill.space = 'probability';
-      c.distill.softWeight = 1;
+      probabilityHinge(c, c.training.negativeWeight);
     },
     ...DISTILL_ARM,
   },
