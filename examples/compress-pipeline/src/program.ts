@@ -247,6 +247,14 @@ export function buildProgram(): Command {
     .option(
       '--arms <list>',
       `comma-separated ablation arms, or none (default: all of ${ARMS.map((arm) => arm.name).join(', ')})`,
+    )
+    .option(
+      '--no-base',
+      "train only the teachers and the arms, not the base run's students (for arms that reuse only the teacher, added to a study whose base rows are in --earlier-results)",
+    )
+    .option(
+      '--earlier-results <files>',
+      "comma-separated results.json files of earlier runs of this study (a run directory that is gone, another machine's): tabled with this run's rows, which win where both have one",
     );
   repro.action(async () => {
     const { root, config, backend } = await prepare(repro, 'reproduce', false);
@@ -294,6 +302,12 @@ export function buildProgram(): Command {
         seeds: list(values.seeds, '--seeds', 2 ** 31 - 1),
         folds,
         arms,
+        base: values.base !== false,
+        earlier: values.earlierResults
+          ? String(values.earlierResults)
+              .split(',')
+              .map((file) => path.resolve(file.trim()))
+          : [],
         context: { backend },
       },
     );

@@ -16,11 +16,12 @@
  * Every run directory resumes like `run` does, so the command can be stopped and rerun at any
  * time; `--only-folds` lets two processes share the work (one per core).
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { branchRun } from './branch';
 import type { PipelineConfig } from './config';
 import { type ContextOptions, createContext, runStage, type StageContext } from './context';
+import { UsageError } from './flags';
 import { STAGE_WORK } from './pipeline';
 import { formatMacs, type ReportRow, reportTable } from './report';
 import { withDefaults } from './resolve-config';
@@ -330,6 +331,19 @@ export interface ReproduceOptions {
   folds: number[];
   /** Arms to run (default all of {@link ARMS}). */
   arms: readonly Arm[];
+  /**
+   * Whether to train the base run's models (default true). With false, each (fold, seed) gets its
+   * base directory (for the arms to branch from) but only the teacher and the arms are trained:
+   * for adding arms that reuse nothing but the teacher to a study whose base rows exist already,
+   * e.g. in an earlier results.json passed as {@link ReproduceOptions.earlier}.
+   */
+  base?: boolean;
+  /**
+   * results.json files of earlier runs of the same study (e.g. from a run directory that is gone,
+   * or from another machine): their rows are tabled with this run's; where both have a row of the
+   * same (fold, seed), this run's wins.
+   */
+  earlier?: readonly string[];
   context: ContextOptions;
 }
 
@@ -349,6 +363,19 @@ export async function reproduce(
   config: PipelineConfig,
   options: ReproduceOptions,
 ): Promise<void> {
+  const trainBase = options.base ?? true;
+  if (!trainBase) {
+    const needsBase = options.arms.filter(
+      (arm) => arm.from === undefined && arm.reuse.some((stage) => !TEACHER_STAGES.includes(stage)),
+    );
+    if (needsBase.length > 0)
+      throw new UsageError(
+        `without the base run, ${needsBase.map((arm) => arm.name).join(', ')} cannot run: they reuse the base run's students`,
+      );
+  }
+  const earlier = options.earlier ?? [];
+  // Read now, so a wrong path fails before hours of training rather than at the first summary.
+  for (const file of earlier) readResults(file);
   for (const fold of options.folds) {
     const teacherDir = path.join(root, `fold-${fold}`, 'teacher');
     const teacherConfig = storedOr(
@@ -365,8 +392,10 @@ export async function reproduce(
         branchRun(teacherDir, baseDir, baseConfig, TEACHER_STAGES);
       else baseConfig = storedOr(baseDir, baseConfig);
       const base = createContext(baseDir, baseConfig, options.context);
-      base.log(`=== reproduce: fold ${fold}, seed ${seed}, base ===`);
-      await runStages(base, BASE_STAGES);
+      if (trainBase) {
+        base.log(`=== reproduce: fold ${fold}, seed ${seed}, base ===`);
+        await runStages(base, BASE_STAGES);
+      }
       const seedDir = path.join(root, `fold-${fold}`, `seed-${seed}`);
       const done = new Set<string>();
       const run = async (arm: Arm): Promise<void> => {
@@ -392,10 +421,10 @@ export async function reproduce(
         );
       };
       for (const arm of options.arms) await run(arm);
-      summarise(root, config);
+      summarise(root, config, earlier);
     }
   }
-  summarise(root, config);
+  summarise(root, config, earlier);
 }
 
 /** The arm called `name` in {@link ARMS}; throws on an unknown name (a mistake in the table). */
@@ -466,8 +495,15 @@ interface Replicate {
   rows: Record<string, ReportRow>;
 }
 
-/** Collects every finished (fold, seed) under `root` and writes results.json and tables.md. */
-export function summarise(root: string, config: PipelineConfig): void {
+/**
+ * Collects every finished (fold, seed) under `root`, with the rows of the `earlier` results.json
+ * files (this run's win where both have one), and writes results.json and tables.md.
+ */
+export function summarise(
+  root: string,
+  config: PipelineConfig,
+  earlier: readonly string[] = [],
+): void {
   const replicates: Replicate[] = [];
   for (let fold = 0; fold < (config.folds ?? 1); fold++) {
     for (const seedDir of listDirs(path.join(root, `fold-${fold}`))) {
@@ -491,8 +527,44 @@ export function summarise(root: string, config: PipelineConfig): void {
       if (Object.keys(rows).length > 0) replicates.push({ fold, seed: Number(match[1]), rows });
     }
   }
+  for (const file of earlier) mergeReplicates(replicates, readResults(file));
+  replicates.sort((a, b) => a.fold - b.fold || a.seed - b.seed);
   writeJsonAtomic(path.join(root, 'results.json'), { replicates });
   writeFileAtomicSync(path.join(root, 'tables.md'), `${tables(replicates, config)}\n`);
+}
+
+/** The replicates of a results.json written by {@link summarise}; throws a clear error otherwise. */
+function readResults(file: string): Replicate[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`${file}: cannot read earlier results (${(error as Error).message})`);
+  }
+  const replicates = (parsed as { replicates?: unknown }).replicates;
+  if (
+    !Array.isArray(replicates) ||
+    !replicates.every(
+      (r) =>
+        Number.isInteger(r?.fold) &&
+        Number.isInteger(r?.seed) &&
+        typeof r?.rows === 'object' &&
+        r.rows !== null,
+    )
+  )
+    throw new UsageError(
+      `${file}: not a reproduce results.json (expected { replicates: [{ fold, seed, rows }] })`,
+    );
+  return replicates as Replicate[];
+}
+
+/** Adds `from`'s rows to `into`: a (fold, seed) it lacks whole, else only the rows it lacks. */
+function mergeReplicates(into: Replicate[], from: readonly Replicate[]): void {
+  for (const replicate of from) {
+    const same = into.find((r) => r.fold === replicate.fold && r.seed === replicate.seed);
+    if (same) same.rows = { ...replicate.rows, ...same.rows };
+    else into.push({ fold: replicate.fold, seed: replicate.seed, rows: { ...replicate.rows } });
+  }
 }
 
 function listDirs(dir: string): string[] {

@@ -325,6 +325,92 @@ describe('reproduce (tiny preset)', () => {
     expect(sameAsBase(config, arm('prune-l1'))).toBe(false);
   });
 
+  it('adds arms without the base run, tabled with the rows of an earlier results.json', async () => {
+    const earlierFile = path.join(temporaryDir('reproduce-earlier'), 'results.json');
+    const earlier = read<{
+      replicates: { fold: number; seed: number; rows: Record<string, ReportRow> }[];
+    }>('results.json');
+    // A stale row of the arm this run trains again (this run's must win), and a replicate of a
+    // fold this run does not touch (kept whole).
+    const stale = earlier.replicates[0]!;
+    stale.rows['control-double-epochs'] = { ...stale.rows['control-double-epochs']!, f1: 0.0123 };
+    earlier.replicates.push({
+      fold: 1,
+      seed: 1,
+      rows: { 'base.studentPlain': stale.rows['base.studentPlain']! },
+    });
+    writeFileSync(earlierFile, JSON.stringify(earlier));
+    const again = temporaryDir('reproduce-no-base');
+    const before = tf.memory().numTensors;
+    const lines: string[] = [];
+    const options = {
+      seeds: [1],
+      folds: [0],
+      arms: [ARMS.find((arm) => arm.name === 'control-double-epochs')!],
+      base: false,
+      earlier: [earlierFile],
+      context: { print: (line: string) => lines.push(line) },
+    };
+    await reproduce(again, config, options);
+    expect(tf.memory().numTensors).toBe(before);
+    const state = JSON.parse(
+      readFileSync(path.join(again, 'fold-0', 'seed-1', 'base', 'state.json'), 'utf8'),
+    ) as RunState;
+    expect(state.stages['train-teacher']?.status).toBe('done');
+    expect(state.stages['train-student-plain']).toBeUndefined();
+    expect(lines.some((line) => line.includes('seed 1, base ==='))).toBe(false);
+    const armReport = JSON.parse(
+      readFileSync(
+        path.join(again, 'fold-0', 'seed-1', 'control-double-epochs', 'report.json'),
+        'utf8',
+      ),
+    ) as ReportFile;
+    const fresh = armReport.models.find((row) => row.id === 'studentPlain')!;
+    // The same seed, batches and code as the first run: the same student, bit for bit.
+    expect(fresh.f1).toBe(f1(1, 'control-double-epochs', 'studentPlain'));
+    const merged = JSON.parse(readFileSync(path.join(again, 'results.json'), 'utf8')) as {
+      replicates: { fold: number; seed: number; rows: Record<string, ReportRow> }[];
+    };
+    expect(merged.replicates.map((r) => [r.fold, r.seed])).toEqual([
+      [0, 1],
+      [0, 2],
+      [1, 1],
+    ]);
+    const mine = merged.replicates[0]!.rows;
+    expect(mine['control-double-epochs']?.f1).toBe(fresh.f1);
+    expect(mine['base.studentPlain']).toEqual(stale.rows['base.studentPlain']);
+    expect(merged.replicates[2]!.rows).toEqual({
+      'base.studentPlain': stale.rows['base.studentPlain'],
+    });
+    const tables = readFileSync(path.join(again, 'tables.md'), 'utf8');
+    expect(tables).toContain('# Reproduction: 3 finished (fold, seed) replicates');
+    expect(tables).not.toContain('0.0123');
+  });
+
+  it('refuses, before training, an arm that needs the base run and an unreadable results file', async () => {
+    const again = temporaryDir('reproduce-refused');
+    const options = {
+      seeds: [1],
+      folds: [0],
+      arms: [ARMS.find((arm) => arm.name === 'prune-l1')!],
+      base: false,
+      context: { print: () => {} },
+    };
+    await expect(reproduce(again, config, options)).rejects.toThrow(
+      "without the base run, prune-l1 cannot run: they reuse the base run's students",
+    );
+    const missing = path.join(again, 'nowhere.json');
+    await expect(
+      reproduce(again, config, { ...options, arms: [], base: true, earlier: [missing] }),
+    ).rejects.toThrow(`${missing}: cannot read earlier results`);
+    const wrong = path.join(again, 'wrong.json');
+    writeFileSync(wrong, JSON.stringify({ models: [] }));
+    await expect(
+      reproduce(again, config, { ...options, arms: [], base: true, earlier: [wrong] }),
+    ).rejects.toThrow(`${wrong}: not a reproduce results.json`);
+    expect(existsSync(path.join(again, 'fold-0'))).toBe(false);
+  });
+
   it('does nothing on a rerun', async () => {
     const before = readFileSync(path.join(root, 'fold-0', 'seed-2', 'base', 'state.json'), 'utf8');
     const lines: string[] = [];
