@@ -10,16 +10,22 @@ import {
 import { directConv2d } from './conv2d';
 import { sharedHeap } from './heap-kernels';
 import { replacedNativeKernels, WASM_BACKEND } from './kernel-scope';
+import { usingRelaxedSimd } from './relaxed-simd';
 import { wasmHeap } from './wasm-heap';
 
 /**
  * FusedConv2D (convolution + bias + activation, what `model.predict` runs) for the wasm backend.
  * Where XNNPACK is weak (fewer than 4 output channels, as in a segmentation head, or 1 input
- * channel: ~0.8x its time on 320x480 8->1 and 1->8), with a linear or ReLU activation, a bias of
+ * channel: ~0.8x its time on 320x480 8->1 and 1->8), or wherever relaxed SIMD's fused
+ * multiply-add is on (see {@link usingRelaxedSimd}), with a linear or ReLU activation, a bias of
  * one value per output channel (or none) and the shapes {@link directConv2d} covers: this
  * package's direct SIMD convolution, the bias and the ReLU applied as the sums are stored.
  * Anything else: the native XNNPACK kernel, whose operator is cached per filter tensor (a model's
- * weights), so it pays its setup once and convolves ~5-10% faster than the direct kernel.
+ * weights), so it pays its setup once. With plain SIMD128 (mul + add) XNNPACK convolves 2-5 %
+ * faster than the direct kernel; with the fused multiply-add the direct kernel takes 3-15 % less
+ * CPU time than XNNPACK on the U-Nets' forward pass (student 82 against 98 ms, depth 4 / 16 521
+ * against 538 ms at 320x480, one thread, AMD EPYC with AVX-512, 2026-11-30; the runtime's
+ * speed bench, engines wasm and wasm-simd128).
  */
 function fusedConv2d(args: {
   inputs: {
@@ -36,7 +42,7 @@ function fusedConv2d(args: {
   const inChannels = filter.shape[2] as number;
   const outChannels = filter.shape[3] as number;
   const supported =
-    (outChannels < 4 || inChannels === 1) &&
+    (outChannels < 4 || inChannels === 1 || usingRelaxedSimd()) &&
     !sharedHeap(backend) &&
     (attrs.activation === 'linear' || attrs.activation === 'relu') &&
     preluActivationWeights == null &&
