@@ -117,8 +117,8 @@ console.log(JSON.stringify({ machine: machine(), this: THIS_TREE, against, round
 type Result = Awaited<ReturnType<typeof child>>;
 const results: Result[] = [];
 for (let round = 0; round < rounds; round += 1)
+  // Alternate which tree goes first, so neither always runs right after the other.
   for (const model of names)
-    // Alternate which tree goes first, so neither always runs right after the other.
     for (const threads of threadCounts)
       for (const root of round % 2 === 0 ? [THIS_TREE, against] : [against, THIS_TREE]) {
         const load1 = os.loadavg()[0] ?? 0;

@@ -1,8 +1,8 @@
+import { setWeightValues, trainStep, weightValues } from '@crack/test-helpers';
 import { createUnet, type UnetConfig } from '@crack/unet';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomValues, startBothBackends, useBackend } from './helpers/backends';
-import { setWeightValues, trainStep, weightValues } from './helpers/models';
 
 // Every block/upsampling/batch-norm combination @crack/unet builds (dropout left out: @crack/unet
 // does not seed its mask, so the two backends would drop different units).

@@ -1,13 +1,8 @@
+import { setWeightValues, trainStep, weightValues } from '@crack/test-helpers';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomValues, startBothBackends, useBackend } from './helpers/backends';
-import {
-  buildTestUnet,
-  setWeightValues,
-  type TestUnetConfig,
-  trainStep,
-  weightValues,
-} from './helpers/models';
+import { buildTestUnet, type TestUnetConfig } from './helpers/models';
 
 const variants: Array<[string, TestUnetConfig]> = [
   [
