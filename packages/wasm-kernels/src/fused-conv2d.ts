@@ -10,22 +10,21 @@ import {
 import { directConv2d } from './conv2d';
 import { sharedHeap } from './heap-kernels';
 import { replacedNativeKernels, WASM_BACKEND } from './kernel-scope';
-import { usingRelaxedSimd } from './relaxed-simd';
 import { wasmHeap } from './wasm-heap';
 
 /**
  * FusedConv2D (convolution + bias + activation, what `model.predict` runs) for the wasm backend.
  * Where XNNPACK is weak (fewer than 4 output channels, as in a segmentation head, or 1 input
- * channel: ~0.8x its time on 320x480 8->1 and 1->8), or wherever relaxed SIMD's fused
- * multiply-add is on (see {@link usingRelaxedSimd}), with a linear or ReLU activation, a bias of
+ * channel: ~0.8x its time on 320x480 8->1 and 1->8), with a linear or ReLU activation, a bias of
  * one value per output channel (or none) and the shapes {@link directConv2d} covers: this
  * package's direct SIMD convolution, the bias and the ReLU applied as the sums are stored.
  * Anything else: the native XNNPACK kernel, whose operator is cached per filter tensor (a model's
- * weights), so it pays its setup once. With plain SIMD128 (mul + add) XNNPACK convolves 2-5 %
- * faster than the direct kernel; with the fused multiply-add the direct kernel takes 3-15 % less
- * CPU time than XNNPACK on the U-Nets' forward pass (student 82 against 98 ms, depth 4 / 16 521
- * against 538 ms at 320x480, one thread, AMD EPYC with AVX-512, 2026-11-30; the runtime's
- * speed bench, engines wasm and wasm-simd128).
+ * weights), so it pays its setup once and convolves ~5-10% faster than the direct kernel.
+ * With relaxed SIMD's fused multiply-add the direct kernel was 3-6 % faster than XNNPACK on the
+ * U-Nets' 1-thread forward in most processes, but 20-80 % slower in about one process of six
+ * (the whole process, every call; the same buffer alignment in fast and slow ones; cause not
+ * found), so XNNPACK keeps these shapes either way (tried and reverted 2026-11-30; the runtime's
+ * docs/results/speed-2026-11-30-fused-direct-relaxed.jsonl).
  */
 function fusedConv2d(args: {
   inputs: {
@@ -42,7 +41,7 @@ function fusedConv2d(args: {
   const inChannels = filter.shape[2] as number;
   const outChannels = filter.shape[3] as number;
   const supported =
-    (outChannels < 4 || inChannels === 1 || usingRelaxedSimd()) &&
+    (outChannels < 4 || inChannels === 1) &&
     !sharedHeap(backend) &&
     (attrs.activation === 'linear' || attrs.activation === 'relu') &&
     preluActivationWeights == null &&

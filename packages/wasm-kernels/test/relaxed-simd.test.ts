@@ -153,38 +153,6 @@ describe('relaxed SIMD multiply-add', () => {
     expect(relativeError(relaxedDw as Float32Array, plainDw as Float32Array)).toBeLessThan(1e-5);
   });
 
-  it("runs FusedConv2D by the direct convolution where it is on, and by XNNPACK's where it is off", async () => {
-    await useBackend('wasm');
-    const before = tf.memory().numTensors;
-    // 16 -> 16 channels: XNNPACK's shape (not a head, not a 1-channel input).
-    const [x, w, b] = [
-      tf.tensor4d(randomValues(1 * 9 * 14 * 16, 31), [1, 9, 14, 16]),
-      tf.tensor4d(randomValues(3 * 3 * 16 * 16, 32), [3, 3, 16, 16]),
-      tf.tensor1d(randomValues(16, 33)),
-    ];
-    const both = () =>
-      tf.tidy(() =>
-        [
-          tf.fused.conv2d({ x, filter: w, bias: b, strides: 1, pad: 'same', activation: 'relu' }),
-          // Conv2D takes the direct convolution in either mode; then the bias and the ReLU.
-          tf.relu(tf.add(tf.conv2d(x, w, 1, 'same'), b)),
-        ].map((t) => t.dataSync() as Float32Array),
-      );
-    setWasmRelaxedSimd(true);
-    const [fusedOn, unfusedOn] = both();
-    setWasmRelaxedSimd(false);
-    const [fusedOff, unfusedOff] = both();
-    // On: the same kernel as Conv2D, the bias added as each sum is stored, so bit for bit.
-    expect(fusedOn).toEqual(unfusedOn);
-    // Off: XNNPACK's own summation order, so some last bits differ; the values agree.
-    expect(
-      (fusedOff as Float32Array).filter((v, j) => v !== unfusedOff?.[j]).length,
-    ).toBeGreaterThan(0);
-    expect(relativeError(fusedOff as Float32Array, unfusedOff as Float32Array)).toBeLessThan(1e-5);
-    tf.dispose([x, w, b]);
-    expect(tf.memory().numTensors).toBe(before);
-  });
-
   it('refuses to be forced on where the runtime lacks it (a child without the flag)', () => {
     const index = fileURLToPath(new URL('../src/index.ts', import.meta.url));
     const script = `import(${JSON.stringify(pathToFileURL(index).href)}).then((m) => {
