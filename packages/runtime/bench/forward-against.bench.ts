@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { machine } from './machine';
+import { median, time } from './timing';
 
 const models = {
   student: { depth: 2, baseFilters: 8, headKernel: 3 },
@@ -40,8 +41,6 @@ const { values } = parseArgs({
 });
 
 const THIS_TREE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const round1 = (x: number) => Number(x.toFixed(1));
 
 /** The built packages of the checkout at `root`, loaded from its own node_modules. */
 function treeModules(root: string) {
@@ -79,17 +78,7 @@ async function child(root: string, model: ModelName, threads: number, reps: numb
     out.dispose();
   };
   forward();
-  forward();
-  const wallMs: number[] = [];
-  const cpuMs: number[] = [];
-  for (let i = 0; i < reps; i += 1) {
-    const cpu = process.cpuUsage();
-    const start = performance.now();
-    forward();
-    wallMs.push(round1(performance.now() - start));
-    const used = process.cpuUsage(cpu);
-    cpuMs.push(round1((used.user + used.system) / 1000));
-  }
+  const { wallMs, cpuMs } = await time(forward, reps);
   return { tree: root, model, threads: choice.threads, params: net.countParams(), wallMs, cpuMs };
 }
 

@@ -46,6 +46,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import { fusedAdam, initBackend, loadSegmenter } from '../src/index';
 import { machine } from './machine';
+import { median, round1, time } from './timing';
 
 const models = {
   student: { depth: 2, baseFilters: 8, headKernel: 3 },
@@ -84,28 +85,7 @@ interface Samples {
   note?: string;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const round1 = (x: number) => Number(x.toFixed(1));
 const load1 = () => Number((os.loadavg()[0] ?? 0).toFixed(2));
-
-/** Times `reps` calls of `f` (after one warm-up), wall and process CPU time. */
-async function time(
-  f: () => unknown,
-  reps: number,
-): Promise<{ wallMs: number[]; cpuMs: number[] }> {
-  await f();
-  const wallMs: number[] = [];
-  const cpuMs: number[] = [];
-  for (let i = 0; i < reps; i += 1) {
-    const cpu = process.cpuUsage();
-    const start = performance.now();
-    await f();
-    wallMs.push(round1(performance.now() - start));
-    const used = process.cpuUsage(cpu);
-    cpuMs.push(round1((used.user + used.system) / 1000));
-  }
-  return { wallMs, cpuMs };
-}
 
 function build(model: ModelName) {
   return createUnet({ ...models[model], inputSize: [height, width], seed: 1 });

@@ -23,7 +23,8 @@ import { wasmHeap } from './wasm-heap';
  * With relaxed SIMD's fused multiply-add the direct kernel was 3-6 % faster than XNNPACK on the
  * U-Nets' 1-thread forward in most processes, but 20-80 % slower in about one process of six
  * (the whole process, every call; the same buffer alignment in fast and slow ones; cause not
- * found), so XNNPACK keeps these shapes either way (tried and reverted 2026-11-30;
+ * found; later the same day main's XNNPACK forward had such slow processes too, so they may not
+ * be the direct kernel's), so XNNPACK keeps these shapes either way (tried and reverted 2026-11-30;
  * docs/results/speed-2026-11-30-fused-direct-relaxed.jsonl in the repository).
  */
 function fusedConv2d(args: {
