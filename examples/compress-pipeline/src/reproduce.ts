@@ -373,9 +373,8 @@ export async function reproduce(
         `without the base run, ${needsBase.map((arm) => arm.name).join(', ')} cannot run: they reuse the base run's students`,
       );
   }
-  const earlier = options.earlier ?? [];
-  // Read now, so a wrong path fails before hours of training rather than at the first summary.
-  for (const file of earlier) readResults(file);
+  // Read once, now: a wrong path fails before hours of training, not at the first summary.
+  const earlier = (options.earlier ?? []).map(readResults);
   for (const fold of options.folds) {
     const teacherDir = path.join(root, `fold-${fold}`, 'teacher');
     const teacherConfig = storedOr(
@@ -489,20 +488,21 @@ async function runStages(context: StageContext, stages: readonly StageId[]): Pro
 }
 
 /** One (fold, seed) result: each arm's row and the base rows. */
-interface Replicate {
+export interface Replicate {
   fold: number;
   seed: number;
   rows: Record<string, ReportRow>;
 }
 
 /**
- * Collects every finished (fold, seed) under `root`, with the rows of the `earlier` results.json
- * files (this run's win where both have one), and writes results.json and tables.md.
+ * Collects every finished (fold, seed) under `root`, with the rows of earlier results.json files
+ * (each file's replicates as {@link readResults} returns them; this run's rows win where both have
+ * one), and writes results.json and tables.md.
  */
 export function summarise(
   root: string,
   config: PipelineConfig,
-  earlier: readonly string[] = [],
+  earlier: readonly (readonly Replicate[])[] = [],
 ): void {
   const replicates: Replicate[] = [];
   for (let fold = 0; fold < (config.folds ?? 1); fold++) {
@@ -527,14 +527,14 @@ export function summarise(
       if (Object.keys(rows).length > 0) replicates.push({ fold, seed: Number(match[1]), rows });
     }
   }
-  for (const file of earlier) mergeReplicates(replicates, readResults(file));
+  for (const file of earlier) mergeReplicates(replicates, file);
   replicates.sort((a, b) => a.fold - b.fold || a.seed - b.seed);
   writeJsonAtomic(path.join(root, 'results.json'), { replicates });
   writeFileAtomicSync(path.join(root, 'tables.md'), `${tables(replicates, config)}\n`);
 }
 
 /** The replicates of a results.json written by {@link summarise}; throws a clear error otherwise. */
-function readResults(file: string): Replicate[] {
+export function readResults(file: string): Replicate[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
