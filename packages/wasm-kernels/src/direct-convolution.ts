@@ -1,9 +1,8 @@
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import { type DirectConvolutionShape, directConvolution } from './direct-convolution-code';
-import { addressOf, backendMemory, isShared } from './heap-kernels';
+import { addressOf, backendMemory, isShared, moduleOnMemory } from './heap-kernels';
 import { type KernelPool, kernelPoolFor, type PooledFunction } from './kernel-pool';
 import { usingRelaxedSimd } from './relaxed-simd';
-import { encodeModule } from './wasm-code';
 import { wasmHeap } from './wasm-heap';
 
 /**
@@ -80,54 +79,35 @@ function pooledKernels(
 const POOL_MIN_WORK = 4e6;
 const CHUNK_WORK = 1e6;
 
-const compiled = new WeakMap<WebAssembly.Memory, Map<string, ConvolutionKernels | null>>();
-
 function kernelsFor(
   memory: WebAssembly.Memory,
   inChannels: number,
   filterWidth: number,
 ): ConvolutionKernels | null {
-  let byShape = compiled.get(memory);
-  if (byShape == null) {
-    byShape = new Map();
-    compiled.set(memory, byShape);
-  }
   const fused = usingRelaxedSimd();
-  const key = `${inChannels}x${filterWidth}${fused ? 'f' : ''}`;
-  const known = byShape.get(key);
-  if (known !== undefined) return known;
-  let kernels: ConvolutionKernels | null = null;
-  try {
-    const shape = (pixels: number, vectors: 1 | 2): DirectConvolutionShape => ({
-      inChannels,
-      filterWidth,
-      pixels,
-      vectors,
-      fused,
-    });
-    const bytes = encodeModule(
-      {
-        wide8: directConvolution(shape(PIXELS, 2)),
-        wide4: directConvolution(shape(PIXELS, 1)),
-        single8: directConvolution(shape(1, 2)),
-        single4: directConvolution(shape(1, 1)),
-      },
-      isShared(memory),
-    );
-    if (WebAssembly.validate(bytes)) {
-      const module = new WebAssembly.Module(bytes);
-      const instance = new WebAssembly.Instance(module, { env: { memory } });
-      kernels = {
-        ...(instance.exports as unknown as Pick<ConvolutionKernels, (typeof NAMES)[number]>),
-        module,
-        memory,
-      };
-    }
-  } catch {
-    kernels = null;
-  }
-  byShape.set(key, kernels);
-  return kernels;
+  const shape = (pixels: number, vectors: 1 | 2): DirectConvolutionShape => ({
+    inChannels,
+    filterWidth,
+    pixels,
+    vectors,
+    fused,
+  });
+  // The module is kept as well: the pool's workers instantiate it on the same shared memory.
+  return moduleOnMemory(
+    memory,
+    `direct-convolution-${inChannels}x${filterWidth}${fused ? '-fused' : ''}`,
+    () => ({
+      wide8: directConvolution(shape(PIXELS, 2)),
+      wide4: directConvolution(shape(PIXELS, 1)),
+      single8: directConvolution(shape(1, 2)),
+      single4: directConvolution(shape(1, 1)),
+    }),
+    (exports, module) => ({
+      ...(exports as unknown as Pick<ConvolutionKernels, (typeof NAMES)[number]>),
+      module,
+      memory,
+    }),
+  );
 }
 
 const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple) * multiple;

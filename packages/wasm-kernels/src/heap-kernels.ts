@@ -131,7 +131,43 @@ export interface HeapKernels {
   addRows(a: number, b: number, out: number, rows: number, vectors: number): void;
 }
 
-const instances = new WeakMap<WebAssembly.Memory, HeapKernels | null>();
+/** Per memory, per key: the instantiated module's exports (bound), or null where it failed. */
+const onMemory = new WeakMap<WebAssembly.Memory, Map<string, unknown>>();
+
+/**
+ * The module exporting `functions()` (wasm-code.ts's encoder), importing `memory` as `env.memory`
+ * (shared if the memory is), instantiated on it and passed to `bind`; built once per memory and
+ * `key` and cached, a failure (no WebAssembly SIMD, a module that does not validate) as null so it
+ * is not retried. The key names everything `functions` depends on besides the memory.
+ *
+ * Written by hand: the wasm backend exposes no way to add functions to its own module, and this
+ * package's kernels work in place on its heap, so each one is a small module importing that memory.
+ */
+export function moduleOnMemory<T>(
+  memory: WebAssembly.Memory,
+  key: string,
+  functions: () => Record<string, FunctionBody>,
+  bind: (exports: WebAssembly.Exports, module: WebAssembly.Module) => T,
+): T | null {
+  let byKey = onMemory.get(memory);
+  if (byKey == null) {
+    byKey = new Map();
+    onMemory.set(memory, byKey);
+  }
+  if (byKey.has(key)) return byKey.get(key) as T | null;
+  let result: T | null = null;
+  try {
+    const bytes = encodeModule(functions(), isShared(memory));
+    if (WebAssembly.validate(bytes)) {
+      const module = new WebAssembly.Module(bytes);
+      result = bind(new WebAssembly.Instance(module, { env: { memory } }).exports, module);
+    }
+  } catch {
+    result = null;
+  }
+  byKey.set(key, result);
+  return result;
+}
 
 /**
  * The {@link HeapKernels} bound to the memory of this wasm backend instance (the plain build's
@@ -141,23 +177,12 @@ const instances = new WeakMap<WebAssembly.Memory, HeapKernels | null>();
 export function heapKernels(backend: KernelBackend): HeapKernels | null {
   const memory = backendMemory(backend);
   if (memory == null) return null;
-  const known = instances.get(memory);
-  if (known !== undefined) return known;
-  let kernels: HeapKernels | null = null;
-  try {
-    const bytes = encodeModule(
-      { columnSums: columnSums(), routeMaxima: routeMaxima(), addRows: addRows() },
-      isShared(memory),
-    );
-    if (WebAssembly.validate(bytes)) {
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-      kernels = instance.exports as unknown as HeapKernels;
-    }
-  } catch {
-    kernels = null;
-  }
-  instances.set(memory, kernels);
-  return kernels;
+  return moduleOnMemory(
+    memory,
+    'heap-kernels',
+    () => ({ columnSums: columnSums(), routeMaxima: routeMaxima(), addRows: addRows() }),
+    (exports) => exports as unknown as HeapKernels,
+  );
 }
 
 /**

@@ -1,16 +1,12 @@
 import type { backend_util, KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
-import { addressOf, backendMemory, isShared } from './heap-kernels';
+import { addressOf, backendMemory, moduleOnMemory } from './heap-kernels';
 import { usingRelaxedSimd } from './relaxed-simd';
 import { accumulate } from './simd-kernels';
-import { encodeModule } from './wasm-code';
 import { wasmHeap } from './wasm-heap';
 
 type Accumulate = (...args: number[]) => void;
 
 type HeapAccumulate = { accumulate4x4: Accumulate; accumulate4x8: Accumulate } | null;
-
-/** Per memory, the kernels with plain SIMD128 (false) and with relaxed SIMD's multiply-add (true). */
-const compiled = new WeakMap<WebAssembly.Memory, Map<boolean, HeapAccumulate>>();
 
 /**
  * The accumulate kernels of simd-kernels.ts, bound to the wasm backend's own memory, with relaxed
@@ -18,28 +14,12 @@ const compiled = new WeakMap<WebAssembly.Memory, Map<boolean, HeapAccumulate>>()
  */
 function heapAccumulate(memory: WebAssembly.Memory): HeapAccumulate {
   const fused = usingRelaxedSimd();
-  let byMode = compiled.get(memory);
-  if (byMode == null) {
-    byMode = new Map();
-    compiled.set(memory, byMode);
-  }
-  const known = byMode.get(fused);
-  if (known !== undefined) return known;
-  let kernels: HeapAccumulate = null;
-  try {
-    const bytes = encodeModule(
-      { accumulate4x4: accumulate(1, fused), accumulate4x8: accumulate(2, fused) },
-      isShared(memory),
-    );
-    if (WebAssembly.validate(bytes)) {
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-      kernels = instance.exports as unknown as HeapAccumulate;
-    }
-  } catch {
-    kernels = null;
-  }
-  byMode.set(fused, kernels);
-  return kernels;
+  return moduleOnMemory(
+    memory,
+    `accumulate${fused ? '-fused' : ''}`,
+    () => ({ accumulate4x4: accumulate(1, fused), accumulate4x8: accumulate(2, fused) }),
+    (exports) => exports as unknown as NonNullable<HeapAccumulate>,
+  );
 }
 
 /**
