@@ -28,8 +28,12 @@ describe('reproduce arms', () => {
 
   it('the no-augmentation pair: the same students at twice the epochs, without augmentation', () => {
     const base = presetConfig('cfd');
-    const [control, distilled] = [changed('control-no-augment'), changed('distill-no-augment')];
-    for (const config of [control, distilled]) {
+    const [control, distilled, doubled] = [
+      changed('control-no-augment'),
+      changed('distill-no-augment'),
+      changed('distill-no-augment-weight-2'),
+    ];
+    for (const config of [control, distilled, doubled]) {
       expect(config.training).toEqual({ ...base.training, augment: false });
       expect(config.student).toEqual({ ...base.student, epochs: 2 * base.student.epochs });
       expect(config.teacher).toEqual(base.teacher);
@@ -48,7 +52,11 @@ describe('reproduce arms', () => {
       alpha: 1,
       beta: 1,
       space: 'probability',
+      softWeight: 1,
     });
+    // The weight-2 arm differs from the distilled one in the weight alone.
+    expect(doubled.distill).toEqual({ ...distilled.distill, softWeight: 2 });
+    expect(arm('distill-no-augment-weight-2').stages).toEqual(arm('distill-no-augment').stages);
   });
 
   it('prune-control-quad-epochs: the 80-epoch control pruned and fine-tuned 4x towards itself', () => {
