@@ -35,7 +35,7 @@ describe('resolveConfig', () => {
       '--teacher-epochs ten is invalid',
     );
     expect(() => resolveConfig(options({ studentFilters: '32' }), null)).toThrow(
-      '--student-filters 32 exceeds --teacher-filters 16',
+      '--student-filters 32 exceeds --teacher-filters 12',
     );
     expect(() => resolveConfig(options({ crop: '100' }), null)).toThrow(
       '--crop 100 must be divisible by 2^teacher-depth = 8',
@@ -94,6 +94,17 @@ describe('resolveConfig', () => {
     ]);
     expect(cfd.backend.threads).toBe(2);
     expect(presetConfig('tiny').backend.threads).toBe(1);
+  });
+
+  it('trains the demo (quick) 40 epochs with a 12-channel teacher, the pruned control fine-tuned 20 at 1e-3', () => {
+    const quick = presetConfig('quick');
+    expect(quick.teacher).toEqual({ depth: 3, baseFilters: 12, epochs: 40, learningRate: 1e-3 });
+    expect(quick.student).toEqual({ depth: 2, baseFilters: 8, epochs: 40, learningRate: 1e-3 });
+    expect([quick.prune.finetuneEpochs, quick.prune.finetuneLearningRate]).toEqual([20, 1e-3]);
+    // The other presets keep their own: the cfd study's teacher and fine-tuning rate are not the demo's.
+    const cfd = presetConfig('cfd');
+    expect(cfd.teacher).toEqual({ depth: 3, baseFilters: 16, epochs: 20, learningRate: 1e-3 });
+    expect(cfd.prune.finetuneLearningRate).toBe(3e-4);
   });
 
   it("defaults the pruning refit to pruneModel's defaults, the thesis preset to the thesis's", () => {
