@@ -267,14 +267,30 @@ async function measureLatencies(
   if (options.latencyRuns < 1 || rows.length === 0) return;
   const { height, width } = options.costSize;
   const input = tf.zeros([1, height, width, 3]);
+  // A pruned student's architecture is only in its saved models (its channel counts differ per
+  // layer): where none is saved here (results copied without the models), it is not timed, and
+  // its latency is NaN ("not measured") rather than the unpruned architecture's.
+  const timed: StudyRow[] = [];
   const models: tfl.LayersModel[] = [];
   for (const row of rows) {
     const saved = row.prunedFrom ? prunedArchitecture(options.out, row, options.folds) : null;
+    if (row.prunedFrom && !saved) {
+      row.latencyMs = Number.NaN;
+      log(
+        `latency: ${row.family} (${row.budget}): no pruned model saved in ${options.out}; not measured`,
+      );
+      continue;
+    }
+    timed.push(row);
     models.push(
       saved
         ? await tfl.loadLayersModel(nodeFileSystem(saved))
         : createUnet({ ...row.config, seed: 0 }),
     );
+  }
+  if (models.length === 0) {
+    input.dispose();
+    return;
   }
   const once = async (model: tfl.LayersModel) => {
     const began = performance.now();
@@ -285,12 +301,12 @@ async function measureLatencies(
   };
   try {
     for (const model of models) await once(model);
-    const times: number[][] = rows.map(() => []);
+    const times: number[][] = timed.map(() => []);
     for (let run = 0; run < options.latencyRuns; run += 1)
       for (const [i, model] of models.entries()) times[i]!.push(await once(model));
-    for (const [i, row] of rows.entries()) row.latencyMs = median(times[i]!);
+    for (const [i, row] of timed.entries()) row.latencyMs = median(times[i]!);
     log(
-      `latency: ${options.latencyRuns} rounds over ${rows.length} students at ${width}x${height}`,
+      `latency: ${options.latencyRuns} rounds over ${timed.length} students at ${width}x${height}`,
     );
   } finally {
     for (const model of models) model.dispose();
@@ -560,8 +576,12 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   await measureLatencies(rows, options, log);
   const files: string[] = [];
   for (const budget of budgets) {
+    // The front and the plot compare students scored on every requested fold, with a measured
+    // latency: a mean over other folds is not comparable (CFD's folds differ by up to 0.2 F1).
     const members = rows.filter((r) => r.budget === budget.name);
-    const scored = members.filter((r) => r.folds.length > 0);
+    const scored = members.filter(
+      (r) => r.folds.length === options.folds.length && Number.isFinite(r.latencyMs),
+    );
     const points = scored.map((r) => ({ label: r.family, x: r.latencyMs, y: r.f1Tolerant }));
     for (const i of paretoFront(points)) scored[i]!.pareto = true;
     if (scored.length === 0) continue;
@@ -600,7 +620,7 @@ export function studyTable(result: StudyResult): string {
   ];
   for (const row of result.rows) {
     lines.push(
-      `| ${row.budget} | ${row.family} | ${row.config.baseFilters} | ${row.params} | ${(row.macs / 1e9).toFixed(3)} | ${row.latencyMs.toFixed(1)} | ${row.folds.length} | ${figure(row.f1)} | ${figure(row.f1Tolerant)} | ${row.pareto ? 'yes' : ''} |`,
+      `| ${row.budget} | ${row.family} | ${row.config.baseFilters} | ${row.params} | ${(row.macs / 1e9).toFixed(3)} | ${Number.isNaN(row.latencyMs) ? 'not measured' : row.latencyMs.toFixed(1)} | ${row.folds.length} | ${figure(row.f1)} | ${figure(row.f1Tolerant)} | ${row.pareto ? 'yes' : ''} |`,
     );
   }
   for (const { family, budget } of result.unfit)

@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decodeImage } from '@crack/data/image';
 import { initBackend } from '@crack/runtime';
 import { createUnet } from '@crack/unet';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { costOf, fitBudget, STUDY_BUDGETS, STUDY_FAMILIES } from '../src/candidates';
 import { paretoFront, paretoPng } from '../src/pareto-plot';
 import {
@@ -208,12 +208,46 @@ describe('runStudy on a tiny synthetic smoke setting', () => {
     expect(resumed.rows.map((r) => [r.f1, r.f1Tolerant])).toEqual(
       result.rows.map((r) => [r.f1, r.f1Tolerant]),
     );
+    // The stored results without the saved models (as committed to docs/), and one fold of the
+    // student that was not pruned missing: report-only does not time the pruned student with the
+    // unpruned architecture (it says "not measured"), and the Pareto front and plot compare only
+    // students scored on every fold.
+    const copy = `${out}-copied`;
+    cpSync(out, copy, { recursive: true });
+    onTestFinished(() => rmSync(copy, { recursive: true, force: true }));
+    const studentDirs = path.join(copy, 'runs', 'tiny');
+    for (const dir of readdirSync(studentDirs))
+      for (const entry of readdirSync(path.join(studentDirs, dir)))
+        if (!entry.endsWith('.json'))
+          rmSync(path.join(studentDirs, dir, entry), { recursive: true });
+    const other = students.find((r) => r !== parent)!;
+    const otherDir = `${other.family.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '')}-${other.config.baseFilters}`;
+    rmSync(path.join(studentDirs, otherDir, 'fold-1.json'));
+    const copied: string[] = [];
+    const report = await runStudy(
+      smoke({ folds: [0, 1], out: copy, reportOnly: true, log: (line) => copied.push(line) }),
+    );
+    const byFamily = (family: string) => report.rows.find((r) => r.family === family)!;
+    expect(Number.isNaN(byFamily(pruned.family).latencyMs)).toBe(true);
+    expect(copied).toContain(
+      `latency: ${pruned.family} (tiny): no pruned model saved in ${copy}; not measured`,
+    );
+    expect(readFileSync(path.join(copy, 'results.md'), 'utf8')).toContain(
+      `| ${pruned.family} | ${pruned.config.baseFilters} | ${pruned.params} | ${(pruned.macs / 1e9).toFixed(3)} | not measured | 2 |`,
+    );
+    expect(byFamily(other.family).folds.map((f) => f.fold)).toEqual([0]);
+    expect(report.rows.map((r) => [r.family, r.pareto])).toEqual([
+      ...students.map((r) => [r.family, r === parent]),
+      [pruned.family, false],
+    ]);
+    expect(byFamily(parent.family).latencyMs).toBeGreaterThan(0);
+
     // Another recipe (2 epochs) does not reuse them: report-only has nothing to show.
-    const other = await runStudy(
+    const otherRecipe = await runStudy(
       smoke({ folds: [0, 1], families: [STUDY_FAMILIES[0]!], epochs: 2, out, reportOnly: true }),
     );
-    expect(other.rows[0]!.folds).toEqual([]);
-    expect(Number.isNaN(other.rows[0]!.f1)).toBe(true);
+    expect(otherRecipe.rows[0]!.folds).toEqual([]);
+    expect(Number.isNaN(otherRecipe.rows[0]!.f1)).toBe(true);
     expect(readFileSync(path.join(out, 'results.md'), 'utf8')).toContain(
       '| 0 | not run | not run |',
     );
