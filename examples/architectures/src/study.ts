@@ -266,7 +266,6 @@ async function measureLatencies(
 ): Promise<void> {
   if (options.latencyRuns < 1 || rows.length === 0) return;
   const { height, width } = options.costSize;
-  const input = tf.zeros([1, height, width, 3]);
   // A pruned student's architecture is only in its saved models (its channel counts differ per
   // layer): where none is saved here (results copied without the models), it is not timed, and
   // its latency is NaN ("not measured") rather than the unpruned architecture's.
@@ -288,10 +287,8 @@ async function measureLatencies(
         : createUnet({ ...row.config, seed: 0 }),
     );
   }
-  if (models.length === 0) {
-    input.dispose();
-    return;
-  }
+  if (models.length === 0) return;
+  const input = tf.zeros([1, height, width, 3]);
   const once = async (model: tfl.LayersModel) => {
     const began = performance.now();
     const output = model.predict(input) as tf.Tensor;
@@ -459,7 +456,12 @@ interface FoldRecord {
   macs?: number;
 }
 
-function recordPath(out: string, row: Candidate, fold: number): string {
+/**
+ * Where a student-fold's record is stored under the study's output folder:
+ * `<out>/runs/<budget>/<family>-<baseFilters>/fold-<k>.json` (its saved model, when kept, is the
+ * folder of the same name without `.json`).
+ */
+export function recordPath(out: string, row: Candidate, fold: number): string {
   const slug = (text: string) => text.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '');
   return path.join(
     out,

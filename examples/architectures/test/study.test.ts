@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { costOf, fitBudget, STUDY_BUDGETS, STUDY_FAMILIES } from '../src/candidates';
 import { paretoFront, paretoPng } from '../src/pareto-plot';
 import {
+  recordPath,
   runStudy,
   STUDY_DEFAULTS,
   type StudyOptions,
@@ -221,8 +222,7 @@ describe('runStudy on a tiny synthetic smoke setting', () => {
         if (!entry.endsWith('.json'))
           rmSync(path.join(studentDirs, dir, entry), { recursive: true });
     const other = students.find((r) => r !== parent)!;
-    const otherDir = `${other.family.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '')}-${other.config.baseFilters}`;
-    rmSync(path.join(studentDirs, otherDir, 'fold-1.json'));
+    rmSync(recordPath(copy, other, 1));
     const copied: string[] = [];
     const report = await runStudy(
       smoke({ folds: [0, 1], out: copy, reportOnly: true, log: (line) => copied.push(line) }),
