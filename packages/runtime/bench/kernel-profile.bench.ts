@@ -13,6 +13,7 @@
 //   tsx bench/kernel-profile.bench.ts --models student --reps 3
 //   tsx bench/kernel-profile.bench.ts --models depth4-base16 --phases train --shapes
 //   tsx bench/kernel-profile.bench.ts --threads 2 --kernel-threads 1   # the pool held to 1 thread
+//   tsx bench/kernel-profile.bench.ts --size 256x256 --config '{"depth":2,"block":"inverted-residual","expansion":2,"baseFilters":18}'
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { createUnet } from '@crack/unet';
@@ -25,7 +26,6 @@ const models = {
   student: { depth: 2, baseFilters: 8, headKernel: 3 },
   'depth4-base16': { depth: 4, baseFilters: 16, headKernel: 3 },
 } as const;
-type ModelName = keyof typeof models;
 
 const { values } = parseArgs({
   options: {
@@ -36,9 +36,19 @@ const { values } = parseArgs({
     top: { type: 'string', default: '40' },
     threads: { type: 'string', default: '1' },
     'kernel-threads': { type: 'string', default: 'auto' },
+    /** Any createUnet config as JSON, profiled as model 'custom' (e.g. the study's students). */
+    config: { type: 'string' },
+    /** Input height x width (the study trains on 256x256 crops). */
+    size: { type: 'string', default: '320x480' },
   },
 });
-const [height, width] = [320, 480];
+const [height, width] = values.size.split('x').map(Number) as [number, number];
+if (!(height > 0 && width > 0))
+  throw new Error(`--size ${values.size}: expected HxW, e.g. 256x256`);
+const configs: Record<string, object> = {
+  ...models,
+  ...(values.config ? { custom: JSON.parse(values.config) as object } : {}),
+};
 const round2 = (x: number) => Number(x.toFixed(2));
 const load = () => os.loadavg().map((l) => Number(l.toFixed(2)));
 const cpuNow = () => {
@@ -128,8 +138,11 @@ async function main(): Promise<void> {
     throw new Error(`kernel-profile: no wasm backend (${choice.reason})`);
   wrapKernels();
   const reps = Number(values.reps);
-  for (const model of values.models.split(',') as ModelName[]) {
-    const unet = createUnet({ ...models[model], inputSize: [height, width], seed: 1 });
+  const names = values.config ? ['custom'] : values.models.split(',');
+  for (const model of names) {
+    const config = configs[model];
+    if (!config) throw new Error(`--models: unknown model ${model}`);
+    const unet = createUnet({ ...config, inputSize: [height, width], seed: 1 });
     const optimizer = fusedAdam(1e-3);
     const image = tf.randomUniform([1, height, width, 3], -1, 1, 'float32', 7);
     const mask = tf.cast(

@@ -7,6 +7,7 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { depthwiseFilterGradient } from './depthwise-filter-gradient';
 import { KernelScope, WASM_BACKEND } from './kernel-scope';
 import { spatialWindow } from './spatial-window';
 
@@ -15,7 +16,9 @@ import { spatialWindow } from './spatial-window';
  * dW[kh, kw, c, q] = sum over n, y, x of x[n, y*s + kh*d - pt, x*s + kw*d - pl, c] *
  * dy[n, y, x, c*m + q], m the channel multiplier.
  *
- * Like {@link conv2DBackpropFilterConfig} it is one XNNPACK call: a depthwise convolution of the
+ * With channel multiplier 1 and channels in fours (every depthwise layer of this project's
+ * blocks), {@link depthwiseFilterGradient}'s SIMD kernel computes it directly. Otherwise, like
+ * {@link conv2DBackpropFilterConfig}, it is one XNNPACK call: a depthwise convolution of the
  * input, with batch folded into channels (x' = [1, H, W, N*C]), by the output gradient used as
  * a per-channel filter (dy' = [Ho, Wo, N*C, m]); forward stride and dilation swap roles. The
  * per-image results [kh, kw, N, C*m] are summed over N. ~16 ms on 320x480x8, where nine
@@ -42,6 +45,25 @@ function depthwiseConv2dNativeBackpropFilter(args: {
   const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
   const { dilationHeight, dilationWidth } = info;
   const multiplier = info.outChannels / inChannels;
+  if (multiplier === 1 && x.dtype === 'float32' && dy.dtype === 'float32') {
+    const direct = depthwiseFilterGradient(backend, x, dy, {
+      batchSize,
+      inHeight,
+      inWidth,
+      channels: inChannels,
+      outHeight,
+      outWidth,
+      filterHeight,
+      filterWidth,
+      strideHeight,
+      strideWidth,
+      dilationHeight,
+      dilationWidth,
+      top: info.padInfo.top,
+      left: info.padInfo.left,
+    });
+    if (direct != null) return direct;
+  }
 
   const rows = spatialWindow(
     inHeight,

@@ -86,6 +86,27 @@ const depthwiseCases: Case[] = [
   { x: [2, 11, 10, 3], kernel: [3, 3], outChannels: 1, strides: [2, 2], pad: 'valid' },
   { x: [2, 12, 12, 2], kernel: [3, 3], outChannels: 3, strides: [1, 1], pad: 'same' },
   { x: [1, 8, 8, 2], kernel: [5, 5], outChannels: 1, strides: [1, 1], pad: 'same' },
+  // Multiplier 1, channels in fours: the direct SIMD filter gradient (every depthwise layer of
+  // @crack/unet's blocks), with batches, odd sizes, stride 2, explicit pads, a 5x5 filter (its
+  // rows in groups of two per call) and a 1x13 one (wider than the kernel's 12 taps: XNNPACK).
+  { x: [2, 9, 11, 8], kernel: [3, 3], outChannels: 1, strides: [1, 1], pad: 'same' },
+  { x: [1, 32, 40, 16], kernel: [3, 3], outChannels: 1, strides: [1, 1], pad: 'same' },
+  { x: [3, 11, 13, 4], kernel: [3, 3], outChannels: 1, strides: [2, 2], pad: 'same' },
+  { x: [2, 10, 9, 12], kernel: [3, 3], outChannels: 1, strides: [2, 1], pad: 'valid' },
+  { x: [2, 9, 10, 8], kernel: [5, 5], outChannels: 1, strides: [1, 1], pad: 'same' },
+  { x: [1, 6, 20, 4], kernel: [1, 13], outChannels: 1, strides: [1, 1], pad: 'same' },
+  {
+    x: [2, 8, 9, 4],
+    kernel: [3, 2],
+    outChannels: 1,
+    strides: [1, 1],
+    pad: [
+      [0, 0],
+      [2, 0],
+      [0, 3],
+      [0, 0],
+    ],
+  },
 ];
 
 // The cpu backend's depthwise gradient kernels ignore dilations, so these are checked against
@@ -105,6 +126,14 @@ const dilatedDepthwiseCases: Case[] = [
     outChannels: 2,
     strides: [1, 1],
     pad: 'valid',
+    dilations: [2, 3],
+  },
+  {
+    x: [2, 13, 12, 4],
+    kernel: [3, 3],
+    outChannels: 1,
+    strides: [1, 1],
+    pad: 'same',
     dilations: [2, 3],
   },
 ];
@@ -642,6 +671,95 @@ describe('wasm copy kernels (Slice, SplitV, Concat, Identity, Cast) equal the cp
     it(`Add ${a.join('x')} + ${b.join('x')}`, async () => {
       await sameOnBothBackends(() =>
         tf.tidy(() => [tf.add(values(a, 80 + index), values(b, 90 + index))]),
+      );
+    });
+  }
+});
+
+describe('wasm Tile and scalar comparisons equal the cpu backend', () => {
+  beforeAll(startBothBackends);
+
+  const tiles: Array<[number[], number[]]> = [
+    // Batch norm's gradient: a channel vector over a feature map.
+    [
+      [1, 1, 1, 8],
+      [2, 5, 7, 1],
+    ],
+    [[5], [3]],
+    [
+      [2, 3],
+      [3, 2],
+    ],
+    [
+      [2, 1, 3],
+      [1, 4, 1],
+    ],
+    [
+      [3, 2, 1, 5],
+      [2, 1, 3, 2],
+    ],
+    [
+      [2, 3, 4],
+      [1, 1, 1],
+    ],
+    [
+      [1, 3],
+      [0, 2],
+    ],
+    [
+      [2, 1, 2, 1, 3],
+      [1, 3, 2, 2, 1],
+    ],
+  ];
+  for (const [index, [shape, reps]] of tiles.entries()) {
+    it(`Tile ${shape.join('x')} by ${reps.join('x')} (float32, int32, bool)`, async () => {
+      await sameOnBothBackends(() =>
+        tf.tidy(() => [
+          tf.tile(values(shape, 100 + index), reps),
+          tf.tile(ints(shape, 110 + index), reps),
+          tf.tile(tf.greater(values(shape, 120 + index), 0.5), reps),
+        ]),
+      );
+    });
+  }
+
+  it('Tile of [1, 1, 1, C] over a map is the vector at every pixel (closed form)', async () => {
+    await useBackend('wasm');
+    const out = tf.tile(tf.tensor([1, 2, 3, 4], [1, 1, 1, 4]), [1, 3, 5, 1]);
+    const data = out.dataSync();
+    expect(out.shape).toEqual([1, 3, 5, 4]);
+    for (let i = 0; i < 15 * 4; i += 1) expect(data[i]).toBe((i % 4) + 1);
+    out.dispose();
+  });
+
+  const ops = [
+    ['minimum', tf.minimum],
+    ['maximum', tf.maximum],
+    ['greater', tf.greater],
+    ['greaterEqual', tf.greaterEqual],
+    ['less', tf.less],
+    ['lessEqual', tf.lessEqual],
+  ] as const;
+  for (const [name, op] of ops) {
+    it(`${name} of a tensor and a scalar, both orders, NaN and ties included`, async () => {
+      await sameOnBothBackends(() =>
+        tf.tidy(() => {
+          // Ties with the scalar, NaN, infinities, signed zeros and random values.
+          const special = tf.tensor([0.5, Number.NaN, 0.5, -0, 0, Number.POSITIVE_INFINITY, -3]);
+          const x = tf.concat([special, tf.reshape(values([2, 3, 4, 5], 130), [-1])]);
+          const big = tf.reshape(x, [127]);
+          return [
+            op(big, 0.5),
+            op(0.5, big),
+            op(tf.reshape(values([2, 3, 4, 5], 131), [2, 3, 4, 5]), tf.scalar(0.25)),
+            op(tf.tensor([[[0.75]]]), tf.reshape(values([2, 5], 132), [2, 5])),
+            op(tf.scalar(Number.NaN), big),
+            op(tf.scalar(0.5), tf.scalar(0.5)),
+            // Not the scalar path: same shapes and general broadcasting.
+            op(values([3, 4], 133), values([3, 4], 134)),
+            op(values([3, 4], 135), values([4], 136)),
+          ];
+        }),
       );
     });
   }
