@@ -181,7 +181,6 @@ export function depthwiseFilterGradient(
   try {
     const source = heap.typedArrayFromHeap(x) as Float32Array;
     const padded = heap.typedArrayFromHeap(scratch) as Float32Array;
-    padded.fill(0);
     (heap.typedArrayFromHeap(out) as Float32Array).fill(0);
     const dyAddress = addressOf(backend, dy);
     const scratchAddress = addressOf(backend, scratch);
@@ -192,6 +191,14 @@ export function depthwiseFilterGradient(
     const firstCol = Math.max(0, g.left);
     const lastCol = Math.min(padCols, g.left + g.inWidth);
     const rowBytes = 4 * padCols * C;
+    // Zero what the input does not cover, once: rows above and below it, columns left and right.
+    const rowLength = padCols * C;
+    padded.fill(0, 0, firstRow * rowLength);
+    padded.fill(0, Math.max(firstRow, lastRow) * rowLength, padRows * rowLength);
+    for (let r = firstRow; r < lastRow; r += 1) {
+      padded.fill(0, r * rowLength, r * rowLength + Math.max(0, firstCol) * C);
+      padded.fill(0, r * rowLength + Math.max(firstCol, lastCol) * C, (r + 1) * rowLength);
+    }
     for (let n = 0; n < g.batchSize; n += 1) {
       if (lastCol > firstCol) {
         for (let r = firstRow; r < lastRow; r += 1) {

@@ -116,6 +116,18 @@ export class FunctionBody {
       : this.get(sum).get(a).get(b).mulF32x4().addF32x4().set(sum);
   /** f32x4.max (NaN if either lane is NaN). */
   maxF32x4 = () => this.emit(0xfd, ...unsigned(0xe9));
+  /** f32x4.min (NaN if either lane is NaN; -0 below +0). */
+  minF32x4 = () => this.emit(0xfd, ...unsigned(0xe8));
+  /** f32x4.lt, f32x4.le, f32x4.ge: all-ones lanes where true (false for NaN). */
+  ltF32x4 = () => this.emit(0xfd, ...unsigned(0x43));
+  leF32x4 = () => this.emit(0xfd, ...unsigned(0x45));
+  geF32x4 = () => this.emit(0xfd, ...unsigned(0x46));
+  /** i16x8.narrow_i32x4_s: two i32x4 to one i16x8, saturating (a's lanes first). */
+  narrowI32x4 = () => this.emit(0xfd, ...unsigned(0x85));
+  /** i8x16.narrow_i16x8_s: two i16x8 to one i8x16, saturating (a's lanes first). */
+  narrowI16x8 = () => this.emit(0xfd, ...unsigned(0x65));
+  /** i8x16.neg: all-ones bytes (-1) become 1. */
+  negI8x16 = () => this.emit(0xfd, ...unsigned(0x61));
 
   private simd(op: number, align: number, offset: number): this {
     return this.emit(0xfd, ...unsigned(op), ...unsigned(align), ...unsigned(offset));
