@@ -16,8 +16,8 @@ import { spatialWindow } from './spatial-window';
  * dW[kh, kw, c, q] = sum over n, y, x of x[n, y*s + kh*d - pt, x*s + kw*d - pl, c] *
  * dy[n, y, x, c*m + q], m the channel multiplier.
  *
- * With channel multiplier 1 and channels in fours (every depthwise layer of this project's
- * blocks), {@link depthwiseFilterGradient}'s SIMD kernel computes it directly. Otherwise, like
+ * With channel multiplier 1 (every depthwise layer of this project's blocks) and filters up to 12
+ * taps wide, {@link depthwiseFilterGradient}'s SIMD kernel computes it directly. Otherwise, like
  * {@link conv2DBackpropFilterConfig}, it is one XNNPACK call: a depthwise convolution of the
  * input, with batch folded into channels (x' = [1, H, W, N*C]), by the output gradient used as
  * a per-channel filter (dy' = [Ho, Wo, N*C, m]); forward stride and dilation swap roles. The

@@ -2,7 +2,7 @@ import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import { addressOf, backendMemory, moduleOnMemory } from './heap-kernels';
 import { usingRelaxedSimd } from './relaxed-simd';
 import { FunctionBody, I32, V128 } from './wasm-code';
-import { wasmHeap } from './wasm-heap';
+import { copyRun, wasmHeap } from './wasm-heap';
 
 /** Filter taps whose sums one call keeps in registers (x86-64 gives wasm 16 vector registers). */
 const MAX_TAPS = 12;
@@ -129,12 +129,13 @@ export interface DepthwiseFilterGradientGeometry {
 }
 
 /**
- * The filter gradient of a depthwise convolution with channel multiplier 1 and channels in fours,
+ * The filter gradient of a depthwise convolution with channel multiplier 1,
  * dW[kh, kw, c] = sum over n, y, x of x[n, y*sh + kh*dh - top, x*sw + kw*dw - left, c] * dy[n, y, x, c],
  * by this package's WebAssembly SIMD kernel: each image is copied once into a zero-padded scratch
  * buffer, then each output row is one call per group of filter rows (their sums in registers).
- * Returns the [fh, fw, C, 1] gradient, or null where the kernel does not apply (no SIMD, other
- * channel counts, filters wider than 12 taps).
+ * Channels not in fours are padded to fours in copies of x, dy and the sums. Returns the
+ * [fh, fw, C, 1] gradient, or null where the kernel does not apply (no SIMD, filters wider than
+ * 12 taps).
  *
  * Written by hand: XNNPACK has no depthwise filter gradient; the composite it replaces ran one
  * XNNPACK depthwise convolution with dy as a filter the size of the feature map, about 0.4 GMAC/s
@@ -147,15 +148,17 @@ export function depthwiseFilterGradient(
   g: DepthwiseFilterGradientGeometry,
 ): TensorInfo | null {
   const memory = backendMemory(backend);
-  if (memory == null || g.channels % 4 !== 0 || g.channels === 0 || g.filterWidth > MAX_TAPS)
-    return null;
+  if (memory == null || g.channels === 0 || g.filterWidth > MAX_TAPS) return null;
+  const C = g.channels;
+  // Channels padded to fours (the lanes past C compute values nobody reads).
+  const Cp = Math.ceil(C / 4) * 4;
   const rowsPerCall = Math.min(g.filterHeight, Math.floor(MAX_TAPS / g.filterWidth));
   const fused = usingRelaxedSimd();
   const groups: Array<{ first: number; rows: number; run: Accumulate }> = [];
   for (let first = 0; first < g.filterHeight; first += rowsPerCall) {
     const rows = Math.min(rowsPerCall, g.filterHeight - first);
     const shape: Shape = {
-      channels: g.channels,
+      channels: Cp,
       filterWidth: g.filterWidth,
       dilationWidth: g.dilationWidth,
       rows,
@@ -163,7 +166,7 @@ export function depthwiseFilterGradient(
     };
     const run = moduleOnMemory(
       memory,
-      `depthwise-filter-gradient-${g.channels}x${g.filterWidth}x${g.dilationWidth}x${rows}${fused ? '-fused' : ''}`,
+      `depthwise-filter-gradient-${Cp}x${g.filterWidth}x${g.dilationWidth}x${rows}${fused ? '-fused' : ''}`,
       () => ({ accumulate: accumulate(shape) }),
       (exports) => exports.accumulate as Accumulate,
     );
@@ -171,60 +174,85 @@ export function depthwiseFilterGradient(
     groups.push({ first, rows, run });
   }
 
-  const C = g.channels;
   // The scratch covers every tap of every output pixel: rows -top .. -top + padRows - 1.
   const padRows = (g.outHeight - 1) * g.strideHeight + (g.filterHeight - 1) * g.dilationHeight + 1;
   const padCols = (g.outWidth - 1) * g.strideWidth + (g.filterWidth - 1) * g.dilationWidth + 1;
   const heap = wasmHeap(backend);
-  const scratch = heap.makeOutput([padRows, padCols, C], 'float32');
+  const scratch = heap.makeOutput([padRows, padCols, Cp], 'float32');
   const out = heap.makeOutput([g.filterHeight, g.filterWidth, C, 1], 'float32');
+  // Channels not in fours: dy and the sums get a padded copy too.
+  const padded = Cp !== C;
+  const dyScratch = padded ? heap.makeOutput([g.outHeight, g.outWidth, Cp], 'float32') : null;
+  const sums = padded ? heap.makeOutput([g.filterHeight, g.filterWidth, Cp], 'float32') : out;
   try {
+    // Views after the last allocation.
     const source = heap.typedArrayFromHeap(x) as Float32Array;
-    const padded = heap.typedArrayFromHeap(scratch) as Float32Array;
-    (heap.typedArrayFromHeap(out) as Float32Array).fill(0);
-    const dyAddress = addressOf(backend, dy);
+    const xPadded = heap.typedArrayFromHeap(scratch) as Float32Array;
+    const gradient = heap.typedArrayFromHeap(dy) as Float32Array;
+    const dyPadded = dyScratch ? (heap.typedArrayFromHeap(dyScratch) as Float32Array) : null;
+    const sumValues = heap.typedArrayFromHeap(sums) as Float32Array;
+    sumValues.fill(0);
+    const dyAddress = addressOf(backend, dyScratch ?? dy);
     const scratchAddress = addressOf(backend, scratch);
-    const outAddress = addressOf(backend, out);
+    const sumsAddress = addressOf(backend, sums);
     // The part of the scratch the input covers (the rest stays zero for every image).
     const firstRow = Math.max(0, g.top);
     const lastRow = Math.min(padRows, g.top + g.inHeight);
     const firstCol = Math.max(0, g.left);
     const lastCol = Math.min(padCols, g.left + g.inWidth);
-    const rowBytes = 4 * padCols * C;
+    const rowLength = padCols * Cp;
+    const rowBytes = 4 * rowLength;
     // Zero what the input does not cover, once: rows above and below it, columns left and right.
-    const rowLength = padCols * C;
-    padded.fill(0, 0, firstRow * rowLength);
-    padded.fill(0, Math.max(firstRow, lastRow) * rowLength, padRows * rowLength);
+    xPadded.fill(0, 0, firstRow * rowLength);
+    xPadded.fill(0, Math.max(firstRow, lastRow) * rowLength, padRows * rowLength);
     for (let r = firstRow; r < lastRow; r += 1) {
-      padded.fill(0, r * rowLength, r * rowLength + Math.max(0, firstCol) * C);
-      padded.fill(0, r * rowLength + Math.max(firstCol, lastCol) * C, (r + 1) * rowLength);
+      xPadded.fill(0, r * rowLength, r * rowLength + firstCol * Cp);
+      xPadded.fill(0, r * rowLength + Math.max(firstCol, lastCol) * Cp, (r + 1) * rowLength);
     }
+    const dyImage = g.outHeight * g.outWidth * C;
     for (let n = 0; n < g.batchSize; n += 1) {
       if (lastCol > firstCol) {
         for (let r = firstRow; r < lastRow; r += 1) {
           const from = ((n * g.inHeight + (r - g.top)) * g.inWidth + (firstCol - g.left)) * C;
-          padded.set(
-            source.subarray(from, from + (lastCol - firstCol) * C),
-            (r * padCols + firstCol) * C,
-          );
+          const to = (r * padCols + firstCol) * Cp;
+          if (!padded) {
+            xPadded.set(source.subarray(from, from + (lastCol - firstCol) * C), to);
+          } else {
+            for (let j = 0; j < lastCol - firstCol; j += 1) {
+              copyRun(source, from + j * C, xPadded, to + j * Cp, C);
+            }
+          }
+        }
+      }
+      if (dyPadded) {
+        for (let p = 0; p < g.outHeight * g.outWidth; p += 1) {
+          copyRun(gradient, n * dyImage + p * C, dyPadded, p * Cp, C);
         }
       }
       for (let y = 0; y < g.outHeight; y += 1) {
-        const dyRow = dyAddress + 4 * (n * g.outHeight + y) * g.outWidth * C;
+        const dyRow = dyAddress + 4 * ((padded ? 0 : n * g.outHeight) + y) * g.outWidth * Cp;
         for (const { first, run } of groups) {
           run(
             scratchAddress + (y * g.strideHeight + first * g.dilationHeight) * rowBytes,
             g.dilationHeight * rowBytes,
             dyRow,
-            outAddress + 4 * first * g.filterWidth * C,
+            sumsAddress + 4 * first * g.filterWidth * Cp,
             g.outWidth,
-            4 * g.strideWidth * C,
+            4 * g.strideWidth * Cp,
           );
         }
       }
     }
+    if (padded) {
+      const target = heap.typedArrayFromHeap(out) as Float32Array;
+      for (let t = 0; t < g.filterHeight * g.filterWidth; t += 1) {
+        copyRun(sumValues, t * Cp, target, t * C, C);
+      }
+    }
   } finally {
     backend.disposeData(scratch.dataId);
+    if (dyScratch) backend.disposeData(dyScratch.dataId);
+    if (sums !== out) backend.disposeData(sums.dataId);
   }
   return out;
 }
