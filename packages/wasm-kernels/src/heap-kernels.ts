@@ -117,6 +117,34 @@ function addRows(): FunctionBody {
   return f;
 }
 
+/**
+ * affineRows(x, ab, out, rows, vectors): out[r, :] = x[r, :] * ab[0, :] + ab[1, :] for rows of
+ * 4 * vectors floats, ab holding the two rows of per-channel factors back to back (inference
+ * and training batch normalisation).
+ */
+function affineRows(): FunctionBody {
+  const f = new FunctionBody([I32, I32, I32, I32, I32]);
+  const [x, ab, out, rows, vectors] = [0, 1, 2, 3, 4];
+  const [rowLeft, vectorLeft, pa] = [f.local(I32), f.local(I32), f.local(I32)];
+  const rowBytes = f.local(I32);
+  f.block().get(rows).eqz().brIf(0).get(vectors).eqz().brIf(0);
+  f.get(vectors).i32(16).mul().set(rowBytes);
+  f.get(rows).set(rowLeft);
+  f.loop();
+  f.get(ab).set(pa).get(vectors).set(vectorLeft);
+  f.loop();
+  f.get(out).get(x).load().get(pa).load().mulF32x4();
+  f.get(pa).get(rowBytes).add().load().addF32x4().store();
+  f.get(x).i32(16).add().set(x);
+  f.get(out).i32(16).add().set(out);
+  f.get(pa).i32(16).add().set(pa);
+  f.get(vectorLeft).i32(1).sub().tee(vectorLeft).brIf(0);
+  f.end();
+  f.get(rowLeft).i32(1).sub().tee(rowLeft).brIf(0);
+  f.end().end();
+  return f;
+}
+
 /** SIMD kernels working in place on the wasm backend's own heap (byte addresses). */
 export interface HeapKernels {
   columnSums(src: number, dst: number, rows: number, rowBytes: number, vectors: number): void;
@@ -129,6 +157,7 @@ export interface HeapKernels {
     rowBytes: number,
   ): void;
   addRows(a: number, b: number, out: number, rows: number, vectors: number): void;
+  affineRows(x: number, ab: number, out: number, rows: number, vectors: number): void;
 }
 
 /** Per memory, per key: the instantiated module's exports (bound), or null where it failed. */
@@ -180,7 +209,12 @@ export function heapKernels(backend: KernelBackend): HeapKernels | null {
   return moduleOnMemory(
     memory,
     'heap-kernels',
-    () => ({ columnSums: columnSums(), routeMaxima: routeMaxima(), addRows: addRows() }),
+    () => ({
+      columnSums: columnSums(),
+      routeMaxima: routeMaxima(),
+      addRows: addRows(),
+      affineRows: affineRows(),
+    }),
     (exports) => exports as unknown as HeapKernels,
   );
 }

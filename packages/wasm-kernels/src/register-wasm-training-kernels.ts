@@ -5,6 +5,7 @@ import {
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import { addConfig } from './add';
+import { batchNormConfig } from './batch-norm';
 import { concatConfig } from './concat';
 import { conv2dConfig } from './conv2d';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
@@ -48,6 +49,7 @@ const replacementKernels: readonly KernelConfig[] = [
   castConfig,
   tileConfig,
   ...scalarBinaryConfigs,
+  batchNormConfig,
 ];
 
 /**
@@ -63,7 +65,8 @@ const replacementKernels: readonly KernelConfig[] = [
  * `TypedArray.set`), Tile (present, ~30 ns an element; here block copies: batch norm's gradient
  * tiles a channel vector over every feature map), Minimum, Maximum, Greater, GreaterEqual, Less
  * and LessEqual against a scalar (present, but on a general broadcasting path: ReLU6 and its
- * gradient), and CrackAdamUpdate (new: one Adam step of one variable, for {@link fusedAdam}).
+ * gradient), FusedBatchNorm (present, a per-element loop; here one multiply-add per element with
+ * per-channel factors), and CrackAdamUpdate (new: one Adam step of one variable, for {@link fusedAdam}).
  */
 export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
   ...trainingKernels,

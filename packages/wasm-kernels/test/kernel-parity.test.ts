@@ -764,3 +764,45 @@ describe('wasm Tile and scalar comparisons equal the cpu backend', () => {
     });
   }
 });
+
+describe('wasm FusedBatchNorm matches the cpu backend (relative error < 1e-5)', () => {
+  beforeAll(startBothBackends);
+
+  // [x shape, parameter shape (null: absent), epsilon, with offset and scale]
+  const cases: Array<[number[], number[], number, boolean]> = [
+    [[2, 5, 7, 8], [8], 0.001, true],
+    [[1, 6, 6, 16], [16], 1e-5, false],
+    [[3, 4, 12], [1, 1, 12], 0.01, true],
+    [[40, 4], [4], 0.001, true],
+    // Not the fast path: channels not in fours, one value for every channel.
+    [[2, 3, 5, 6], [6], 0.001, true],
+    [[2, 3, 4, 8], [1], 0.001, true],
+  ];
+  for (const [index, [shape, paramShape, epsilon, affine]] of cases.entries()) {
+    it(`batchNorm ${shape.join('x')}, parameters ${paramShape.join('x')}, epsilon ${epsilon}${affine ? '' : ', no offset or scale'}`, async () => {
+      const results: Float32Array[] = [];
+      for (const backend of ['cpu', 'wasm'] as const) {
+        await useBackend(backend);
+        const before = tf.memory().numTensors;
+        const ids = backend === 'wasm' ? wasmDataIds() : 0;
+        const y = tf.tidy(() => {
+          const x = tf.mul(values(shape, 140 + index), 3);
+          const mean = values(paramShape, 150 + index);
+          // Variances in (0.1, 1.1).
+          const variance = tf.add(tf.abs(values(paramShape, 160 + index)), 0.1);
+          const offset = affine ? values(paramShape, 170 + index) : undefined;
+          const scale = affine ? values(paramShape, 180 + index) : undefined;
+          return tf.batchNorm(x, mean, variance, offset, scale, epsilon);
+        });
+        expect(y.shape).toEqual(shape);
+        results.push(y.dataSync() as Float32Array);
+        y.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+        if (backend === 'wasm') expect(wasmDataIds()).toBe(ids);
+      }
+      expect(relativeError(results[1] as Float32Array, results[0] as Float32Array)).toBeLessThan(
+        1e-5,
+      );
+    });
+  }
+});
