@@ -10,7 +10,14 @@
  * thesis's weighted sigmoid cross-entropy (alpha 0.7). Students train from scratch, without
  * distillation, so the architectures are compared on their own.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import {
   foldSplit,
@@ -321,13 +328,22 @@ function modelDir(out: string, row: Candidate, fold: number): string {
   return recordPath(out, row, fold).replace(/\.json$/, '');
 }
 
-/** A saved pruned model of `row` (any fold: they share the architecture), or null. */
+/**
+ * A saved pruned model of `row`, or null: one of the requested folds' if there is one, else any
+ * other fold's stored beside them (pruning at one ratio gives every fold the same architecture).
+ */
 function prunedArchitecture(out: string, row: Candidate, folds: number[]): string | null {
   for (const fold of folds) {
     const dir = modelDir(out, row, fold);
     if (existsSync(path.join(dir, 'model.json'))) return dir;
   }
-  return null;
+  const parent = path.dirname(modelDir(out, row, 0));
+  if (!existsSync(parent)) return null;
+  const other = readdirSync(parent)
+    .filter((name) => /^fold-\d+$/.test(name))
+    .sort()
+    .find((name) => existsSync(path.join(parent, name, 'model.json')));
+  return other ? path.join(parent, other) : null;
 }
 
 /** Whether @crack/prune finds a channel group to prune in `row`'s architecture (logged if not). */

@@ -242,6 +242,15 @@ describe('runStudy on a tiny synthetic smoke setting', () => {
     ]);
     expect(byFamily(parent.family).latencyMs).toBeGreaterThan(0);
 
+    // Report-only on fold 0 alone with only fold 1's pruned model kept: that model times it
+    // (pruning at one ratio gives every fold the same architecture).
+    const fold1Only = `${out}-fold-1-model`;
+    cpSync(out, fold1Only, { recursive: true });
+    onTestFinished(() => rmSync(fold1Only, { recursive: true, force: true }));
+    rmSync(recordPath(fold1Only, pruned, 0).replace(/\.json$/, ''), { recursive: true });
+    const fold0 = await runStudy(smoke({ folds: [0], out: fold1Only, reportOnly: true }));
+    expect(fold0.rows.find((r) => r.family === pruned.family)!.latencyMs).toBeGreaterThan(0);
+
     // Another recipe (2 epochs) does not reuse them: report-only has nothing to show.
     const otherRecipe = await runStudy(
       smoke({ folds: [0, 1], families: [STUDY_FAMILIES[0]!], epochs: 2, out, reportOnly: true }),
