@@ -7,7 +7,7 @@ import {
   util,
 } from '@tensorflow/tfjs-core';
 import { addressOf, heapKernels } from './heap-kernels';
-import { replacedNativeKernels, WASM_BACKEND } from './kernel-scope';
+import { replacementConfig, runNative } from './kernel-scope';
 import { wasmHeap } from './wasm-heap';
 
 /** True when `bias` is [C] or [1, ..., 1, C] and `x` ends in C channels (C a multiple of 4). */
@@ -44,7 +44,7 @@ function add(args: {
     a.dtype !== 'float32' ||
     b.dtype !== 'float32'
   ) {
-    return (replacedNativeKernels.get(Add) as KernelConfig).kernelFunc(args as never) as TensorInfo;
+    return runNative(Add, args);
   }
   const channels = x.shape[x.shape.length - 1] as number;
   const out = wasmHeap(backend).makeOutput([...x.shape], 'float32');
@@ -62,9 +62,4 @@ function add(args: {
  * Kernel config of {@link add} for `tf.registerKernel` (replaces the native one; its setup also
  * prepares the native kernel, which it falls back to).
  */
-export const addConfig: KernelConfig = {
-  kernelName: Add,
-  backendName: WASM_BACKEND,
-  setupFunc: (backend) => replacedNativeKernels.get(Add)?.setupFunc?.(backend),
-  kernelFunc: add as unknown as KernelFunc,
-};
+export const addConfig: KernelConfig = replacementConfig(Add, add as unknown as KernelFunc);

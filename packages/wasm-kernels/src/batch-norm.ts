@@ -8,7 +8,7 @@ import {
   util,
 } from '@tensorflow/tfjs-core';
 import { addressOf, heapKernels } from './heap-kernels';
-import { replacedNativeKernels, WASM_BACKEND } from './kernel-scope';
+import { replacementConfig, runNative } from './kernel-scope';
 import { wasmHeap } from './wasm-heap';
 
 /**
@@ -45,9 +45,7 @@ function batchNorm(args: {
     params.some((t) => t.dtype !== 'float32' || util.sizeFromShape(t.shape) !== channels) ||
     x.dtype !== 'float32'
   ) {
-    return (replacedNativeKernels.get(FusedBatchNorm) as KernelConfig).kernelFunc(
-      args as never,
-    ) as TensorInfo;
+    return runNative(FusedBatchNorm, args);
   }
   const epsilon = attrs.varianceEpsilon ?? 0.001;
   const heap = wasmHeap(backend);
@@ -81,9 +79,7 @@ function batchNorm(args: {
  * Kernel config of {@link batchNorm} for `tf.registerKernel` (replaces the native one; its setup
  * also prepares the native kernel, which it falls back to).
  */
-export const batchNormConfig: KernelConfig = {
-  kernelName: FusedBatchNorm,
-  backendName: WASM_BACKEND,
-  setupFunc: (backend) => replacedNativeKernels.get(FusedBatchNorm)?.setupFunc?.(backend),
-  kernelFunc: batchNorm as unknown as KernelFunc,
-};
+export const batchNormConfig: KernelConfig = replacementConfig(
+  FusedBatchNorm,
+  batchNorm as unknown as KernelFunc,
+);

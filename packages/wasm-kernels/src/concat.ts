@@ -10,7 +10,7 @@ import {
   Transpose,
   util,
 } from '@tensorflow/tfjs-core';
-import { replacedNativeKernels, WASM_BACKEND } from './kernel-scope';
+import { runNative, WASM_BACKEND } from './kernel-scope';
 import { copyRun, wasmHeap } from './wasm-heap';
 
 /**
@@ -25,10 +25,9 @@ function concat(args: {
   attrs: ConcatAttrs;
 }): TensorInfo {
   const { inputs, backend, attrs } = args;
-  const native = replacedNativeKernels.get(Concat) as KernelConfig;
   const parts = inputs.filter((t) => util.sizeFromShape(t.shape) > 0);
   if (parts.length < 2 || (parts[0] as TensorInfo).dtype === 'string') {
-    return native.kernelFunc(args as never) as TensorInfo;
+    return runNative(Concat, args);
   }
   const axis = util.parseAxisParam(attrs.axis, (inputs[0] as TensorInfo).shape)[0] as number;
   backend_util.assertParamsConsistent(

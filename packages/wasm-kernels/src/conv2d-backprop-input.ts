@@ -7,7 +7,7 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { KernelScope, replacedNativeKernels, WASM_BACKEND } from './kernel-scope';
+import { KernelScope, replacementConfig } from './kernel-scope';
 import { spatialWindow } from './spatial-window';
 import { wasmHeap } from './wasm-heap';
 import { zeroInsert } from './zero-insert';
@@ -156,9 +156,7 @@ function flippedFilter(scope: KernelScope, filter: TensorInfo): TensorInfo {
  * the native kernel it replaces, so the replacement works whether it is registered before or
  * after the wasm backend initialises.
  */
-export const conv2DBackpropInputConfig: KernelConfig = {
-  kernelName: Conv2DBackpropInput,
-  backendName: WASM_BACKEND,
-  setupFunc: (backend) => replacedNativeKernels.get(Conv2DBackpropInput)?.setupFunc?.(backend),
-  kernelFunc: conv2DBackpropInput as unknown as KernelFunc,
-};
+export const conv2DBackpropInputConfig: KernelConfig = replacementConfig(
+  Conv2DBackpropInput,
+  conv2DBackpropInput as unknown as KernelFunc,
+);

@@ -8,7 +8,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { type DirectConvolutionEpilogue, runDirectConvolution } from './direct-convolution';
-import { replacedNativeKernels, WASM_BACKEND } from './kernel-scope';
+import { replacementConfig, runNative } from './kernel-scope';
 import { wasmHeap } from './wasm-heap';
 
 /**
@@ -97,10 +97,7 @@ function conv2d(args: {
   const products = (filter.shape[2] as number) * (filter.shape[3] as number);
   const out =
     products <= DIRECT_CONV2D_MAX_CHANNEL_PRODUCT ? directConv2d(backend, x, filter, attrs) : null;
-  return (
-    out ??
-    ((replacedNativeKernels.get(Conv2D) as KernelConfig).kernelFunc(args as never) as TensorInfo)
-  );
+  return out ?? runNative(Conv2D, args);
 }
 
 /**
@@ -117,9 +114,7 @@ const DIRECT_CONV2D_MAX_CHANNEL_PRODUCT = 256;
  * Kernel config of {@link conv2d} for `tf.registerKernel` (replaces the native one; its setup
  * also prepares the native kernel, which it falls back to).
  */
-export const conv2dConfig: KernelConfig = {
-  kernelName: Conv2D,
-  backendName: WASM_BACKEND,
-  setupFunc: (backend) => replacedNativeKernels.get(Conv2D)?.setupFunc?.(backend),
-  kernelFunc: conv2d as unknown as KernelFunc,
-};
+export const conv2dConfig: KernelConfig = replacementConfig(
+  Conv2D,
+  conv2d as unknown as KernelFunc,
+);

@@ -9,7 +9,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { directConv2d } from './conv2d';
 import { sharedHeap } from './heap-kernels';
-import { replacedNativeKernels, WASM_BACKEND } from './kernel-scope';
+import { replacementConfig, runNative } from './kernel-scope';
 import { wasmHeap } from './wasm-heap';
 
 /**
@@ -56,21 +56,14 @@ function fusedConv2d(args: {
         relu: attrs.activation === 'relu',
       })
     : null;
-  return (
-    out ??
-    ((replacedNativeKernels.get(FusedConv2D) as KernelConfig).kernelFunc(
-      args as never,
-    ) as TensorInfo)
-  );
+  return out ?? runNative(FusedConv2D, args);
 }
 
 /**
  * Kernel config of {@link fusedConv2d} for `tf.registerKernel` (replaces the native one; its
  * setup also prepares the native kernel, which it falls back to).
  */
-export const fusedConv2dConfig: KernelConfig = {
-  kernelName: FusedConv2D,
-  backendName: WASM_BACKEND,
-  setupFunc: (backend) => replacedNativeKernels.get(FusedConv2D)?.setupFunc?.(backend),
-  kernelFunc: fusedConv2d as unknown as KernelFunc,
-};
+export const fusedConv2dConfig: KernelConfig = replacementConfig(
+  FusedConv2D,
+  fusedConv2d as unknown as KernelFunc,
+);

@@ -7,7 +7,7 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { replacedNativeKernels, WASM_BACKEND } from './kernel-scope';
+import { runNative, WASM_BACKEND } from './kernel-scope';
 import { wasmHeap } from './wasm-heap';
 
 /**
@@ -20,9 +20,7 @@ function identity(args: { inputs: { x: TensorInfo }; backend: KernelBackend }): 
   const { inputs, backend } = args;
   const { x } = inputs;
   if (x.dtype === 'string') {
-    return (replacedNativeKernels.get(Identity) as KernelConfig).kernelFunc(
-      args as never,
-    ) as TensorInfo;
+    return runNative(Identity, args);
   }
   wasmHeap(backend).incRef(x.dataId);
   return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
@@ -47,9 +45,7 @@ function cast(args: {
 }): TensorInfo {
   const { inputs, backend, attrs } = args;
   if (inputs.x.dtype !== attrs.dtype || inputs.x.dtype === 'string') {
-    return (replacedNativeKernels.get(Cast) as KernelConfig).kernelFunc(
-      args as never,
-    ) as TensorInfo;
+    return runNative(Cast, args);
   }
   return identity({ inputs, backend });
 }

@@ -3,6 +3,7 @@ import {
   getKernel,
   type KernelBackend,
   type KernelConfig,
+  type KernelFunc,
   type NamedAttrMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
@@ -15,6 +16,34 @@ export const WASM_BACKEND = 'wasm';
  * back to them and so unregistering restores them.
  */
 export const replacedNativeKernels = new Map<string, KernelConfig>();
+
+/**
+ * Runs the native wasm kernel that a replacement kernel of this package took the place of: the
+ * replacement's fallback for the cases it does not cover (`Out`: what that kernel returns).
+ */
+export function runNative<Out extends TensorInfo | TensorInfo[] = TensorInfo>(
+  kernelName: string,
+  args: unknown,
+): Out {
+  const native = replacedNativeKernels.get(kernelName);
+  if (native == null) {
+    throw new Error(`@crack/wasm-kernels: no native wasm '${kernelName}' kernel to fall back to`);
+  }
+  return native.kernelFunc(args as never) as Out;
+}
+
+/**
+ * The config for `tf.registerKernel` of a kernel that replaces the native wasm kernel
+ * `kernelName` and falls back to it: its setup also prepares the native kernel.
+ */
+export function replacementConfig(kernelName: string, kernelFunc: KernelFunc): KernelConfig {
+  return {
+    kernelName,
+    backendName: WASM_BACKEND,
+    setupFunc: (backend) => replacedNativeKernels.get(kernelName)?.setupFunc?.(backend),
+    kernelFunc,
+  };
+}
 
 /**
  * Runs other wasm kernels from inside a wasm kernel and frees every intermediate result.

@@ -8,7 +8,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { addressOf, heapKernels } from './heap-kernels';
-import { replacedNativeKernels, WASM_BACKEND } from './kernel-scope';
+import { replacementConfig } from './kernel-scope';
 import { wasmHeap } from './wasm-heap';
 
 /**
@@ -163,9 +163,7 @@ function routePairs(
  * Kernel config of {@link maxPoolGrad} for `tf.registerKernel` (replaces the native one). Its
  * setup also prepares the native kernel, so unregistering it restores a working native kernel.
  */
-export const maxPoolGradConfig: KernelConfig = {
-  kernelName: MaxPoolGrad,
-  backendName: WASM_BACKEND,
-  setupFunc: (backend) => replacedNativeKernels.get(MaxPoolGrad)?.setupFunc?.(backend),
-  kernelFunc: maxPoolGrad as unknown as KernelFunc,
-};
+export const maxPoolGradConfig: KernelConfig = replacementConfig(
+  MaxPoolGrad,
+  maxPoolGrad as unknown as KernelFunc,
+);

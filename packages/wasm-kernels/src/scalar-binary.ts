@@ -14,7 +14,7 @@ import {
   util,
 } from '@tensorflow/tfjs-core';
 import { addressOf, backendMemory, moduleOnMemory } from './heap-kernels';
-import { replacedNativeKernels, WASM_BACKEND } from './kernel-scope';
+import { replacementConfig, runNative } from './kernel-scope';
 import { FunctionBody, I32, V128 } from './wasm-code';
 import { wasmHeap } from './wasm-heap';
 
@@ -144,9 +144,7 @@ function scalarBinary(kernelName: string) {
       b.dtype !== 'float32' ||
       !(scalarFirst || scalarSecond)
     ) {
-      return (replacedNativeKernels.get(kernelName) as KernelConfig).kernelFunc(
-        args as never,
-      ) as TensorInfo;
+      return runNative(kernelName, args);
     }
     const [x, s] = scalarFirst ? [b, a] : [a, b];
     const op = scalarFirst ? swapped : tensorFirst;
@@ -170,11 +168,5 @@ function scalarBinary(kernelName: string) {
  * kernel; its setup also prepares the native kernel, which it falls back to).
  */
 export const scalarBinaryConfigs: readonly KernelConfig[] = Object.keys(OPERATIONS).map(
-  (kernelName) => ({
-    kernelName,
-    backendName: WASM_BACKEND,
-    setupFunc: (backend: object) =>
-      replacedNativeKernels.get(kernelName)?.setupFunc?.(backend as never),
-    kernelFunc: scalarBinary(kernelName) as unknown as KernelFunc,
-  }),
+  (kernelName) => replacementConfig(kernelName, scalarBinary(kernelName) as unknown as KernelFunc),
 );

@@ -8,7 +8,7 @@ import {
   type TensorInfo,
   util,
 } from '@tensorflow/tfjs-core';
-import { replacedNativeKernels, WASM_BACKEND } from './kernel-scope';
+import { runNative, WASM_BACKEND } from './kernel-scope';
 import { copyRun, wasmHeap } from './wasm-heap';
 
 /**
@@ -69,9 +69,7 @@ function slice(args: {
   const { inputs, backend, attrs } = args;
   const { x } = inputs;
   if (x.dtype === 'string') {
-    return (replacedNativeKernels.get(Slice) as KernelConfig).kernelFunc(
-      args as never,
-    ) as TensorInfo;
+    return runNative(Slice, args);
   }
   const [begin, size] = slice_util.parseSliceParams(x as never, attrs.begin, attrs.size) as [
     number[],

@@ -10,7 +10,7 @@ import {
   Transpose,
   util,
 } from '@tensorflow/tfjs-core';
-import { replacedNativeKernels, WASM_BACKEND } from './kernel-scope';
+import { runNative, WASM_BACKEND } from './kernel-scope';
 import { copyBox } from './slice';
 import { wasmHeap } from './wasm-heap';
 
@@ -28,9 +28,7 @@ function splitV(args: {
   const { inputs, backend, attrs } = args;
   const { x } = inputs;
   if (x.dtype === 'string') {
-    return (replacedNativeKernels.get(SplitV) as KernelConfig).kernelFunc(
-      args as never,
-    ) as TensorInfo[];
+    return runNative<TensorInfo[]>(SplitV, args);
   }
   const axis = util.parseAxisParam(attrs.axis, x.shape)[0] as number;
   const sizes = backend_util.prepareSplitSize(x as never, attrs.numOrSizeSplits, axis);

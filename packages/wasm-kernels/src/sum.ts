@@ -8,7 +8,7 @@ import {
   util,
 } from '@tensorflow/tfjs-core';
 import { addressOf, heapKernels } from './heap-kernels';
-import { replacedNativeKernels, WASM_BACKEND } from './kernel-scope';
+import { replacementConfig, runNative } from './kernel-scope';
 import { wasmHeap } from './wasm-heap';
 
 /** Rows summed per call; the partial sums are added in float64. */
@@ -32,7 +32,7 @@ function sum(args: {
   const kernels = heapKernels(backend);
   const leading = rank >= 2 && axes.length === rank - 1 && axes.every((axis, i) => axis === i);
   if (kernels == null || x.dtype !== 'float32' || !leading || columns % 4 !== 0 || columns === 0) {
-    return (replacedNativeKernels.get(Sum) as KernelConfig).kernelFunc(args as never) as TensorInfo;
+    return runNative(Sum, args);
   }
   const rows = util.sizeFromShape(x.shape) / columns;
   const heap = wasmHeap(backend);
@@ -57,9 +57,4 @@ function sum(args: {
  * Kernel config of {@link sum} for `tf.registerKernel` (replaces the native one; its setup also
  * prepares the native kernel, which it falls back to).
  */
-export const sumConfig: KernelConfig = {
-  kernelName: Sum,
-  backendName: WASM_BACKEND,
-  setupFunc: (backend) => replacedNativeKernels.get(Sum)?.setupFunc?.(backend),
-  kernelFunc: sum as unknown as KernelFunc,
-};
+export const sumConfig: KernelConfig = replacementConfig(Sum, sum as unknown as KernelFunc);

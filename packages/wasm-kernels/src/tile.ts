@@ -7,7 +7,7 @@ import {
   type TileAttrs,
   util,
 } from '@tensorflow/tfjs-core';
-import { replacedNativeKernels, WASM_BACKEND } from './kernel-scope';
+import { replacementConfig, runNative } from './kernel-scope';
 import { copyRun, wasmHeap } from './wasm-heap';
 
 /**
@@ -27,9 +27,7 @@ function tile(args: {
   const { x } = inputs;
   const rank = x.shape.length;
   if (x.dtype === 'string' || x.dtype === 'complex64' || rank === 0) {
-    return (replacedNativeKernels.get(Tile) as KernelConfig).kernelFunc(
-      args as never,
-    ) as TensorInfo;
+    return runNative(Tile, args);
   }
   const shape = x.shape;
   const reps = attrs.reps;
@@ -92,9 +90,4 @@ function tile(args: {
  * Kernel config of {@link tile} for `tf.registerKernel` (replaces the native one; its setup also
  * prepares the native kernel, which it falls back to).
  */
-export const tileConfig: KernelConfig = {
-  kernelName: Tile,
-  backendName: WASM_BACKEND,
-  setupFunc: (backend) => replacedNativeKernels.get(Tile)?.setupFunc?.(backend),
-  kernelFunc: tile as unknown as KernelFunc,
-};
+export const tileConfig: KernelConfig = replacementConfig(Tile, tile as unknown as KernelFunc);
