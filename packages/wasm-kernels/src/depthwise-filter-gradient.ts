@@ -101,6 +101,29 @@ function accumulate({ channels, filterWidth, dilationWidth, rows, fused }: Shape
   return f;
 }
 
+/**
+ * Copies `pixels` pixels of `channels` values from `source` (pixels `sourceStride` values apart)
+ * to `target` (`targetStride` apart): one run when both are dense, else a run per pixel.
+ */
+function copyPixels(
+  source: Float32Array,
+  from: number,
+  sourceStride: number,
+  target: Float32Array,
+  to: number,
+  targetStride: number,
+  pixels: number,
+  channels: number,
+): void {
+  if (sourceStride === channels && targetStride === channels) {
+    copyRun(source, from, target, to, pixels * channels);
+    return;
+  }
+  for (let p = 0; p < pixels; p += 1) {
+    copyRun(source, from + p * sourceStride, target, to + p * targetStride, channels);
+  }
+}
+
 type Accumulate = (
   x: number,
   rowStride: number,
@@ -215,19 +238,11 @@ export function depthwiseFilterGradient(
         for (let r = firstRow; r < lastRow; r += 1) {
           const from = ((n * g.inHeight + (r - g.top)) * g.inWidth + (firstCol - g.left)) * C;
           const to = (r * padCols + firstCol) * Cp;
-          if (!padded) {
-            xPadded.set(source.subarray(from, from + (lastCol - firstCol) * C), to);
-          } else {
-            for (let j = 0; j < lastCol - firstCol; j += 1) {
-              copyRun(source, from + j * C, xPadded, to + j * Cp, C);
-            }
-          }
+          copyPixels(source, from, C, xPadded, to, Cp, lastCol - firstCol, C);
         }
       }
       if (dyPadded) {
-        for (let p = 0; p < g.outHeight * g.outWidth; p += 1) {
-          copyRun(gradient, n * dyImage + p * C, dyPadded, p * Cp, C);
-        }
+        copyPixels(gradient, n * dyImage, C, dyPadded, 0, Cp, g.outHeight * g.outWidth, C);
       }
       for (let y = 0; y < g.outHeight; y += 1) {
         const dyRow = dyAddress + 4 * ((padded ? 0 : n * g.outHeight) + y) * g.outWidth * Cp;
@@ -245,9 +260,7 @@ export function depthwiseFilterGradient(
     }
     if (padded) {
       const target = heap.typedArrayFromHeap(out) as Float32Array;
-      for (let t = 0; t < g.filterHeight * g.filterWidth; t += 1) {
-        copyRun(sumValues, t * Cp, target, t * C, C);
-      }
+      copyPixels(sumValues, 0, Cp, target, 0, C, g.filterHeight * g.filterWidth, C);
     }
   } finally {
     backend.disposeData(scratch.dataId);
